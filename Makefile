@@ -1,0 +1,38 @@
+# The two commands of the README: `make book` and `make test`.
+# Both create .venv on a machine with only Python 3.11+ and install everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# CPU torch is enough for every chapter; override e.g. TORCH_SPEC="torch" to take the newest.
+TORCH_SPEC ?= torch==2.13.0
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: book test lab install clean clean-cache
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "netequiv (.venv)" >/dev/null
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all . -W -n --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+	BOOK_FAST=1 $(BIN)/jupyter-book build --all . -W -n --keep-going --path-output _build/fast
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf _build
+
+clean-cache:
+	rm -rf .cache
