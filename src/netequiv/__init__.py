@@ -1,0 +1,73 @@
+"""netequiv: when have two networks learned the same task?
+
+An implementation of Bertalan, Dietrich & Kevrekidis, *Transformations between
+deep neural networks* (arXiv:2007.05646; Chaos 2024).  Intrinsic,
+observation-independent coordinates are computed from each network separately
+with a Mahalanobis-like diffusion map; a transformation ``T = G_B o Phi_A`` between
+the observations of two networks is then fitted through these coordinates and
+judged on held-out samples.
+
+``import netequiv`` is light: numpy and scipy only.  Torch, scikit-learn and
+matplotlib are imported the first time a feature that needs them is used.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it (loaded on first access)
+_LAZY = {
+    # metric.py
+    "LocalMetric": "metric",
+    "metric_from_jacobians": "metric",
+    "metric_from_bursts": "metric",
+    "estimate_intrinsic_dim": "metric",
+    # neighbors.py
+    "metric_radius_graph": "neighbors",
+    # dmap.py
+    "DiffusionMaps": "dmap",
+    # selection.py
+    "llr_residuals": "selection",
+    "select_nonharmonic": "selection",
+    "align_embeddings": "selection",
+    # interpolate.py
+    "KernelInterpolator": "interpolate",
+    # errors.py
+    "nrmse": "errors",
+    "relative_error": "errors",
+    # transform.py
+    "Comparison": "transform",
+    "compare": "transform",
+    "compare_observations": "transform",
+    # observe.py (torch)
+    "observe": "observe",
+    "jacobian": "observe",
+    "burst_observations": "observe",
+    # whitney.py
+    "choose_neurons": "whitney",
+    "embeds_manifold": "whitney",
+    "minimal_embedding_subset": "whitney",
+    # baselines.py
+    "linear_cka": "baselines",
+    "rbf_cka": "baselines",
+    "svcca": "baselines",
+    "procrustes_distance": "baselines",
+    "linear_stitching": "baselines",
+    "mutual_knn_overlap": "baselines",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'netequiv' has no attribute {name!r}") from None
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
