@@ -145,22 +145,26 @@ class LocalMetric:
         return q
 
 
-def _intrinsic_dim_from_singular_values(s: np.ndarray, gap_warn: float) -> int:
-    """First clear gap in the median (over samples) singular-value spectrum.
+def _intrinsic_dim_from_singular_values(s: np.ndarray, gap_warn: float, complete: bool = True) -> int:
+    """Largest gap in the median (over samples) singular-value spectrum.
 
-    ``n`` is the smallest index whose ratio of consecutive median singular values,
-    :math:`s_n / s_{n+1}`, reaches ``gap_warn``; after the last singular value the ratio is
-    taken against a relative floor of 1e-6, so a well-conditioned full-rank spectrum gives
-    its full length.
+    ``n`` maximises the ratio of consecutive median singular values :math:`s_n / s_{n+1}`.
+    For Jacobians (``complete=True``) the singular values beyond the list are exactly zero, so
+    the ratio after the last one is taken against a relative floor of 1e-6 and a
+    well-conditioned full-rank spectrum gives its full length.  For burst covariances the tail
+    is sampling and curvature noise, not zero, and only interior gaps count.
     """
     med = np.median(s, axis=0)
     if med[0] <= 0:
         raise ValueError("all Jacobians vanish: the observations do not depend on the input.")
     rel = np.maximum(med / med[0], 1e-300)
-    ratios = np.append(rel[:-1] / rel[1:], rel[-1] / 1e-6)
-    clear = np.flatnonzero(ratios >= gap_warn)
-    n = int(clear[0]) + 1 if clear.size else int(np.argmax(ratios)) + 1
-    if ratios[n - 1] < 2 * gap_warn:
+    ratios = rel[:-1] / rel[1:]
+    if complete:
+        ratios = np.append(ratios, rel[-1] / 1e-6)
+    if ratios.size == 0:
+        return 1
+    n = int(np.argmax(ratios)) + 1
+    if ratios[n - 1] < gap_warn:
         warnings.warn(
             f"the singular-value gap that decides the intrinsic dimension (n={n}) is only "
             f"{ratios[n - 1]:.3g} (median relative spectrum {np.array2string(rel, precision=3)}); "
@@ -185,8 +189,9 @@ def estimate_intrinsic_dim(jacobians, *, gap_warn: float = 10.0) -> int:
     Returns
     -------
     int
-        The number of median singular values before the largest relative gap; when the
-        spectrum has no gap at all it is ``min(d, m)``.
+        The number of median singular values before the largest relative gap, counting the
+        gap after the last one against a relative floor of 1e-6: a well-conditioned full-rank
+        spectrum gives ``min(d, m)``.
     """
     J = _as_jacobians(jacobians)
     s = np.linalg.svd(J, compute_uv=False)
@@ -361,7 +366,7 @@ def metric_from_bursts(
     F = np.transpose(dev, (0, 2, 1)) / (sigma * np.sqrt(dof))
     U, s, _ = np.linalg.svd(F, full_matrices=False)
     if n_intrinsic is None:
-        n_intrinsic = _intrinsic_dim_from_singular_values(s, 10.0)
+        n_intrinsic = _intrinsic_dim_from_singular_values(s, 10.0, complete=False)
     n = _check_n(n_intrinsic, min(B.shape[2], B.shape[1]))
     return _metric_from_factors(U, s, n, check_positive(rcond, "rcond"),
                                 check_positive(normal_penalty, "normal_penalty"), degenerate, "burst covariances")
