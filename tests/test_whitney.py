@@ -1,0 +1,288 @@
+"""Whitney's embedding reasoning: self-intersections, preimages and embedding checks.
+
+Every expectation is a known geometric fact (a closed curve in R^1 folds at least
+twice, a trefoil shadow crosses itself three times, an even function cannot embed a
+symmetric interval, ...), not a number copied from a previous run.
+"""
+
+import numpy as np
+import pytest
+
+import netequiv
+from netequiv import whitney as w
+
+
+def _angles(n):
+    return np.linspace(0, 2 * np.pi, n, endpoint=False)
+
+
+def figure_eight(n):
+    t = _angles(n)
+    return np.column_stack([np.sin(t), np.sin(2 * t)])
+
+
+def trefoil_shadow(n):
+    t = _angles(n)
+    return np.column_stack([np.sin(t) + 2 * np.sin(2 * t), np.cos(t) - 2 * np.cos(2 * t)])
+
+
+# ------------------------------------------------------------------ public surface
+
+
+def test_lazy_exports_point_here():
+    for name in ("choose_neurons", "embeds_manifold", "minimal_embedding_subset"):
+        assert getattr(netequiv, name) is getattr(w, name)
+
+
+# ------------------------------------------------------------------ random maps
+
+
+def test_random_map_is_seeded_and_shaped():
+    _, Z = w.circle(50)
+    a = w.random_smooth_map(2, 3, random_state=7)(Z)
+    b = w.random_smooth_map(2, 3, random_state=7)(Z)
+    c = w.random_smooth_map(2, 3, random_state=8)(Z)
+    assert a.shape == (50, 3)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("kind", ["tanh", "fourier"])
+def test_random_map_matches_its_formula(kind):
+    f = w.RandomSmoothMap(2, 2, n_units=5, kind=kind, random_state=1)
+    z = np.array([[0.3, -0.2]])
+    sigma = np.tanh if kind == "tanh" else np.cos
+    expected = f.coefficients_ @ sigma(f.weights_ @ z[0] + f.biases_) / np.sqrt(5)
+    np.testing.assert_allclose(f(z)[0], expected, rtol=1e-14)
+
+
+def test_random_map_errors():
+    with pytest.raises(ValueError, match="kind must be"):
+        w.RandomSmoothMap(2, 2, kind="relu")
+    with pytest.raises(ValueError, match="out_dim must be an integer >= 1"):
+        w.RandomSmoothMap(2, 0)
+    with pytest.raises(ValueError, match="Z has 3 features but the map takes in_dim=2"):
+        w.RandomSmoothMap(2, 2)(np.zeros((4, 3)))
+
+
+# ------------------------------------------------------------------ self-intersections
+
+
+def test_circle_into_r1_always_folds():
+    t, Z = w.circle(400)
+    assert w.count_self_intersections(np.cos(t)) == 2  # one maximum, one minimum
+    for seed in range(20):
+        folds = w.count_self_intersections(w.random_smooth_map(2, 1, random_state=seed)(Z))
+        # a closed curve on the line turns back at least twice, alternately at maxima and minima
+        assert folds >= 2 and folds % 2 == 0
+
+
+def test_known_plane_curves():
+    t, Z = w.circle(300)
+    assert w.count_self_intersections(Z) == 0
+    assert w.count_self_intersections(trefoil_shadow(300)) == 3
+    # the crossing of the figure eight lies on sample points when n is even: found once
+    for n in (200, 300, 301):
+        pts = w.self_intersection_points(figure_eight(n))
+        np.testing.assert_allclose(pts, [[0.0, 0.0]], atol=1e-12)
+
+
+def test_count_does_not_depend_on_start_or_orientation():
+    c = trefoil_shadow(257)
+    for shift in (0, 1, 100):
+        assert w.count_self_intersections(np.roll(c, shift, axis=0)) == 3
+    assert w.count_self_intersections(c[::-1]) == 3
+
+
+def test_open_curve_does_not_close_itself():
+    # three quarters of a circle, open: no crossing; the closing chord is not an edge
+    t = np.linspace(0, 1.5 * np.pi, 100)
+    arc = np.column_stack([np.cos(t), np.sin(t)])
+    assert w.count_self_intersections(arc, closed=False) == 0
+    # a monotone sequence on the line has no folds when open
+    assert w.count_self_intersections(np.linspace(0, 1, 10), closed=False) == 0
+
+
+def test_generic_maps_into_r3_do_not_meet_themselves():
+    _, Z = w.circle(300)
+    for seed in range(20):
+        curve = w.random_smooth_map(2, 3, random_state=seed)(Z)
+        assert w.count_self_intersections(curve, tol=1e-4 * np.linalg.norm(np.ptp(curve, axis=0))) == 0
+        assert w.min_self_distance(curve) > 1e-4
+
+
+def test_near_contact_in_r3_has_the_right_distance():
+    # figure eight lifted by z = eps*cos t: its two branches pass at distance 2*eps over the origin
+    eps = 0.01
+    t = _angles(400)
+    curve = np.column_stack([np.sin(t), np.sin(2 * t), eps * np.cos(t)])
+    assert w.count_self_intersections(curve, tol=2.5 * eps) == 1
+    assert w.count_self_intersections(curve, tol=1.5 * eps) == 0
+    np.testing.assert_allclose(w.self_intersection_points(curve, tol=2.5 * eps), [[0, 0, 0]], atol=1e-3)
+
+
+def test_min_self_distance_of_a_circle_is_a_chord():
+    n, min_arc = 1000, 0.1
+    t, Z = w.circle(n)
+    d = w.min_self_distance(Z, min_arc=min_arc)
+    # the closest admissible pair is 100 (or, by round-off, 101) steps apart
+    chords = [2 * np.sin(np.pi * k / n) / (2 * np.sqrt(2)) for k in (100, 101)]
+    assert chords[0] - 1e-12 <= d <= chords[1] + 1e-12
+    assert w.min_self_distance(figure_eight(1000)) < 2e-3
+
+
+def test_survey_separates_dimensions():
+    s = w.self_intersection_survey(dims=(1, 2, 3), n_maps=12, n_points=240, tol=1e-4)
+    assert s["counts"].shape == (3, 12)
+    assert s["counts"][0].min() >= 2  # R^1: always folds
+    assert s["embedded_fraction"][0] == 0.0
+    assert s["embedded_fraction"][2] == 1.0  # R^3: generically embedded
+    assert s["mean_count"][1] > 0  # R^2: some random maps cross
+    again = w.self_intersection_survey(dims=(3, 1), n_maps=12, n_points=240, tol=1e-4)
+    np.testing.assert_array_equal(again["counts"], s["counts"][[2, 0]])  # order-free seeding
+
+
+def test_self_intersection_errors():
+    with pytest.raises(ValueError, match="at least 4 are needed"):
+        w.count_self_intersections(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        w.count_self_intersections(np.array([[0, 0], [1, np.nan], [1, 1], [0, 1.0]]))
+    with pytest.raises(ValueError, match="tol must be a finite number > 0"):
+        w.count_self_intersections(np.random.default_rng(0).normal(size=(10, 3)), tol=-1)
+    with pytest.raises(ValueError, match="min_arc must lie strictly between 0 and 0.5"):
+        w.min_self_distance(w.circle(10)[1], min_arc=0.7)
+    with pytest.raises(ValueError, match="dims must be a non-empty sequence"):
+        w.self_intersection_survey(dims=())
+
+
+# ------------------------------------------------------------------ preimages
+
+
+def test_preimages_of_sine_and_of_a_monotone_function():
+    x = np.linspace(0, 1, 1001)
+    assert w.count_preimages(np.sin(2 * np.pi * x), [0.5, -0.5, 0.99, 2.0]).tolist() == [2, 2, 2, 0]
+    assert w.count_preimages(x**3, np.linspace(0.01, 0.99, 25)).tolist() == [1] * 25
+    with pytest.raises(ValueError, match="values must be 1-D"):
+        w.count_preimages(np.zeros((5, 2)), [0.0])
+
+
+# ------------------------------------------------------------------ choosing neurons
+
+
+def test_choose_neurons_default_is_whitney_count():
+    assert len(w.choose_neurons(32)) == 3
+    assert len(w.choose_neurons(32, n_intrinsic=2)) == 5
+    u = w.choose_neurons(10, k=10, random_state=3)
+    np.testing.assert_array_equal(u, np.arange(10))
+    np.testing.assert_array_equal(w.choose_neurons(64, random_state=5), w.choose_neurons(64, random_state=5))
+
+
+def test_choose_neurons_skips_constant_units():
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(50, 8))
+    dead = [0, 2, 3, 5, 7]
+    acts[:, dead] = 0.0  # dead ReLUs
+    acts[:, 5] = 1.0  # saturated tanh
+    for seed in range(10):
+        u = w.choose_neurons(8, k=3, random_state=seed, activations=acts)
+        np.testing.assert_array_equal(u, [1, 4, 6])
+    with pytest.raises(ValueError, match="only 3 of the 8 units vary"):
+        w.choose_neurons(8, k=4, activations=acts)
+
+
+def test_choose_neurons_errors():
+    with pytest.raises(ValueError, match="cannot choose k=5 units"):
+        w.choose_neurons(4, k=5)
+    with pytest.raises(ValueError, match="width must be an integer >= 1"):
+        w.choose_neurons(0)
+    with pytest.raises(ValueError, match="activations has 3 columns but width is 4"):
+        w.choose_neurons(4, activations=np.ones((5, 3)))
+
+
+# ------------------------------------------------------------------ embedding checks
+
+
+@pytest.fixture(scope="module")
+def interval():
+    return np.linspace(-1, 1, 300)
+
+
+def test_x_and_x_squared_embed_but_x_squared_alone_does_not(interval):
+    x = interval
+    ok, err = w.embeds_manifold(x, np.column_stack([x, x**2]))
+    assert ok and err < 1e-3
+    ok, err = w.embeds_manifold(x, x**2)  # x and -x share every value
+    assert not ok and err > 0.5
+    ok, err = w.embeds_manifold(x[x >= 0], x[x >= 0] ** 2)  # on [0, 1] the square is monotone
+    assert ok
+
+
+def test_folding_is_one_directional():
+    x = np.linspace(0, 1, 300)
+    y = np.sin(2 * np.pi * x)
+    assert not w.embeds_manifold(x, y)[0]  # x cannot be read off sin(2 pi x) ...
+    assert w.embeds_manifold(y, x)[0]  # ... but sin(2 pi x) is a function of x
+
+
+def test_constant_features_carry_no_information(interval):
+    x = interval
+    ok, err = w.embeds_manifold(x, np.ones_like(x))
+    assert not ok and 0.9 < err < 1.3  # predicting the training mean
+    with_const = w.embeds_manifold(x, np.column_stack([x**3 + x, np.full_like(x, 4.0)]))
+    without = w.embeds_manifold(x, x**3 + x)
+    assert with_const[0] and without[0]
+    assert with_const[1] == pytest.approx(without[1], rel=1e-2)  # same fit up to round-off
+
+
+def test_embeds_manifold_is_reproducible(interval):
+    x = interval
+    assert w.embeds_manifold(x, np.cos(3 * x) + x) == w.embeds_manifold(x, np.cos(3 * x) + x)
+
+
+def test_minimal_subset_finds_the_monotone_feature(interval):
+    x = interval
+    F = np.column_stack([x**2, x**3 + x / 2, np.cos(3 * x)])
+    for strategy in ("greedy", "exhaustive"):
+        res = w.minimal_embedding_subset(x, F, strategy=strategy)
+        assert res["subset"] == [1] and res["k"] == 1 and res["embeds"]
+        assert res["history"][1] == ([1], res["nrmse"])
+
+
+def test_minimal_subset_needs_two_features_on_an_arc():
+    x = np.linspace(-0.9, 0.9, 300)
+    F = np.column_stack([x**2, np.cos(np.pi * x), np.sin(np.pi * x)])
+    for strategy in ("greedy", "exhaustive"):
+        res = w.minimal_embedding_subset(x, F, strategy=strategy)
+        # no single feature is one-to-one; every one-to-one pair contains sin(pi x)
+        assert res["k"] == 2 and 2 in res["subset"]
+
+
+def test_even_features_never_embed_a_symmetric_interval(interval):
+    x = interval
+    F = np.column_stack([x**2, np.cos(3 * x), np.abs(x) ** 1.5])
+    res = w.minimal_embedding_subset(x, F)
+    assert res["k"] is None and not res["embeds"] and res["nrmse"] > 0.5
+    assert len(res["history"]) == 3 + 2 + 1
+
+
+def test_neuron_survey_counts_successes():
+    x = np.linspace(0, 1, 200)
+    acts = np.column_stack([np.sin(2 * np.pi * x), np.cos(2 * np.pi * x), np.zeros_like(x), x**2])
+    s = w.neuron_embedding_survey(x, acts, ks=(1, 3), n_trials=4)
+    assert s["nrmse"].shape == (2, 4)
+    assert all(2 not in u for row in s["units"] for u in row)  # the dead unit is never chosen
+    assert s["embedded_fraction"][1] == 1.0  # three units include x**2 (monotone) or both sin/cos
+
+
+def test_embedding_errors(interval):
+    x = interval
+    with pytest.raises(ValueError, match="x has 300 samples but features has 299"):
+        w.embeds_manifold(x, x[:-1])
+    with pytest.raises(ValueError, match="at least 10 are needed"):
+        w.embeds_manifold(x[:5], x[:5])
+    with pytest.raises(ValueError, match="test_size must lie strictly between 0 and 1"):
+        w.embeds_manifold(x, x, test_size=1.5)
+    with pytest.raises(ValueError, match="strategy must be 'greedy' or 'exhaustive'"):
+        w.minimal_embedding_subset(x, x, strategy="random")
+    with pytest.raises(ValueError, match="exhaustive search over .* subsets is too large"):
+        w.minimal_embedding_subset(x, np.tile(x[:, None], (1, 40)), strategy="exhaustive", max_k=4)
