@@ -26,8 +26,12 @@ DEFAULT_RIDGE_GRID = 10.0 ** np.arange(-12, -1)  # 1e-12 ... 1e-2
 _CHUNK = 2**22  # entries of a kernel block built at once during predict
 
 
-def _sqdist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    return cdist(A, B, "sqeuclidean")
+def _kernel(A: np.ndarray, B: np.ndarray, gamma: float) -> np.ndarray:
+    """Gaussian kernel block exp(-gamma |a - b|^2), built in place."""
+    K = cdist(A, B, "sqeuclidean")
+    K *= -gamma
+    np.exp(K, out=K)
+    return K
 
 
 def _cholesky_jitter(M: np.ndarray, shift: float = 0.0):
@@ -101,14 +105,15 @@ class _Solver:
         self.ridge_factor = 1.0 if centers is None else len(Z) / len(centers)
         self.centers = Z if centers is None else Z[centers]
         if self.full:
-            self.K = np.exp(-self.gamma * _sqdist(Z, Z))
+            self.K = _kernel(Z, Z, self.gamma)
         else:
-            Kcc = np.exp(-self.gamma * _sqdist(self.centers, self.centers))
+            Kcc = _kernel(self.centers, self.centers, self.gamma)
             # Kcc = L L^T; features B = Knc L^-T turn the problem into ordinary ridge.
             self.L = np.tril(_cholesky_jitter(Kcc, shift=1e-12)[0])
             del Kcc
-            Knc = np.exp(-self.gamma * _sqdist(Z, self.centers))
-            self.B = solve_triangular(self.L, Knc.T, lower=True, check_finite=False).T
+            Knc = _kernel(Z, self.centers, self.gamma)
+            # in place on the Fortran-ordered view Knc.T: one N x n_c array in memory
+            self.B = solve_triangular(self.L, Knc.T, lower=True, overwrite_b=True, check_finite=False).T
             self.G = self.B.T @ self.B
 
     def coef(self, F: np.ndarray, ridge: float) -> np.ndarray:
@@ -127,7 +132,7 @@ def _kernel_predict(Z_new, centers, gamma, coef):
     out = np.empty((len(Z_new), coef.shape[1]))
     step = max(1, _CHUNK // max(1, len(centers)))
     for s in range(0, len(Z_new), step):
-        out[s : s + step] = np.exp(-gamma * _sqdist(Z_new[s : s + step], centers)) @ coef
+        out[s : s + step] = _kernel(Z_new[s : s + step], centers, gamma) @ coef
     return out
 
 
