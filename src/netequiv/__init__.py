@@ -39,6 +39,8 @@ _LAZY = {
     "Comparison": "transform",
     "compare": "transform",
     "compare_observations": "transform",
+    "intrinsic_coordinates": "transform",
+    "IntrinsicCoordinates": "transform",
     # observe.py (torch)
     "observe": "observe",
     "jacobian": "observe",
@@ -54,6 +56,10 @@ _LAZY = {
     "procrustes_distance": "baselines",
     "linear_stitching": "baselines",
     "mutual_knn_overlap": "baselines",
+    # parallel.py (dask)
+    "run_pairs": "parallel",
+    "rows_to_matrix": "parallel",
+    "all_pairs": "parallel",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
