@@ -328,7 +328,8 @@ class KernelInterpolator:
             shared input checks; "Z has ... samples but F has ...; ..."; "KernelInterpolator
             needs at least 2*m+2 = ... samples for m=... coordinates, got ..."; "Z
             coordinate(s) ... are constant; ..." when ``standardize=True``; "all points of Z
-            coincide; ..."; and the parameter errors ("length_scale must be 'auto' or a
+            coincide; ..."; "every (length_scale, ridge) pair of the search gave a non-finite
+            hold-out error; ..."; and the parameter errors ("length_scale must be 'auto' or a
             positive number, got ...", "ridge must be 'auto' or a number >= 0, got ...",
             "n_centers must be a positive integer, got ...", "validation_fraction must lie
             strictly between 0 and 1, got ...", "scale_multiples/ridge_grid must be a
@@ -395,7 +396,11 @@ class KernelInterpolator:
                     solvers.clear()  # one kernel matrix in memory at a time
                     solvers[i] = _Solver(Zs[tr], None, float(scale_grid[i]))
                 solver = solvers[i]
-                pred = solver.predict(Zs[val], solver.coef(F0_tr, float(ridge_grid[j]))) + F_tr_mean
+                try:
+                    coef = solver.coef(F0_tr, float(ridge_grid[j]))
+                except np.linalg.LinAlgError:
+                    return np.inf
+                pred = solver.predict(Zs[val], coef) + F_tr_mean
                 err = np.sqrt(np.mean((pred - F[val]) ** 2, axis=0))[active] / f_std[active]
                 value = float(np.mean(err))
                 return value if np.isfinite(value) else np.inf
