@@ -30,11 +30,14 @@ _LAZY = {
     "llr_residuals": "selection",
     "select_nonharmonic": "selection",
     "align_embeddings": "selection",
+    "AlignResult": "selection",
     # interpolate.py
     "KernelInterpolator": "interpolate",
     # errors.py
     "nrmse": "errors",
     "relative_error": "errors",
+    "constant_features": "errors",
+    "summarize_errors": "errors",
     # transform.py
     "Comparison": "transform",
     "compare": "transform",
