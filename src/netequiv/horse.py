@@ -410,35 +410,34 @@ def _vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
 
 
 def _rasterise(q: np.ndarray, shade: np.ndarray, faces: np.ndarray, res: int) -> np.ndarray:
-    """Z-buffer one view. ``q``: (V, 3) pixel x, pixel y, depth; pixel centres at integers."""
-    a, b, c = q[faces[:, 0]], q[faces[:, 1]], q[faces[:, 2]]
-    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
+    """Z-buffer one view. ``q``: (3, V) pixel x, pixel y, depth; pixel centres at integers."""
+    x, y = q[0][faces], q[1][faces]  # (F, 3)
+    ax, ay = x[:, 0], y[:, 0]
+    ex_b, ey_b, ex_c, ey_c = x[:, 1] - ax, y[:, 1] - ay, x[:, 2] - ax, y[:, 2] - ay
+    det = ex_b * ey_c - ex_c * ey_b
     # pixel y points down, so triangles wound counter-clockwise on screen have det < 0
     front = det < 0
-    xs = np.stack([a[front, 0], b[front, 0], c[front, 0]])
-    ys = np.stack([a[front, 1], b[front, 1], c[front, 1]])
-    x0 = np.maximum(np.ceil(xs.min(axis=0)), 0).astype(np.int64)
-    x1 = np.minimum(np.floor(xs.max(axis=0)), res - 1).astype(np.int64)
-    y0 = np.maximum(np.ceil(ys.min(axis=0)), 0).astype(np.int64)
-    y1 = np.minimum(np.floor(ys.max(axis=0)), res - 1).astype(np.int64)
+    x0 = np.maximum(np.ceil(x.min(axis=1)), 0).astype(np.int64)
+    x1 = np.minimum(np.floor(x.max(axis=1)), res - 1).astype(np.int64)
+    y0 = np.maximum(np.ceil(y.min(axis=1)), 0).astype(np.int64)
+    y1 = np.minimum(np.floor(y.max(axis=1)), res - 1).astype(np.int64)
     nx = np.maximum(x1 - x0 + 1, 0)
     count = nx * np.maximum(y1 - y0 + 1, 0)
-    hit = np.flatnonzero(count)
-    fid = np.flatnonzero(front)[hit]
-    nx, count, x0, y0 = nx[hit], count[hit], x0[hit], y0[hit]
+    fid = np.flatnonzero(front & (count > 0))
+    nx, count, x0, y0 = nx[fid], count[fid], x0[fid], y0[fid]
 
-    # each face's barycentric weights of b and c, depth and shade are affine in (x, y)
-    ax, ay = q[faces[fid, 0], 0], q[faces[fid, 0], 1]
+    # the barycentric weights of b and c, the depth and the shade are affine in (x, y)
     inv = 1.0 / det[fid]
-    ux, uy = (q[faces[fid, 1], 0] - ax) * inv, (q[faces[fid, 1], 1] - ay) * inv
-    vx, vy = (q[faces[fid, 2], 0] - ax) * inv, (q[faces[fid, 2], 1] - ay) * inv
-    za, zb, zc = (q[faces[fid, i], 2] for i in range(3))
-    sa, sb, sc = (shade[faces[fid, i]] for i in range(3))
+    ax, ay = ax[fid], ay[fid]
+    ux, uy, vx, vy = ex_b[fid] * inv, ey_b[fid] * inv, ex_c[fid] * inv, ey_c[fid] * inv
+    z = q[2][faces[fid]]
+    s = shade[faces[fid]]
 
     rep = np.repeat(np.arange(fid.size), count)
     local = np.arange(rep.size) - np.repeat(np.cumsum(count) - count, count)
-    px = x0[rep] + local % nx[rep]
-    py = y0[rep] + local // nx[rep]
+    nxr = nx[rep]
+    px = x0[rep] + local % nxr
+    py = y0[rep] + local // nxr
     dx, dy = px - ax[rep], py - ay[rep]
     wb = dx * vy[rep] - dy * vx[rep]
     wc = dy * ux[rep] - dx * uy[rep]
@@ -446,14 +445,16 @@ def _rasterise(q: np.ndarray, shade: np.ndarray, faces: np.ndarray, res: int) ->
     inside = (wb >= -tol) & (wc >= -tol) & (wb + wc <= 1.0 + tol)
     rep, wb, wc = rep[inside], wb[inside], wc[inside]
     pix = py[inside] * res + px[inside]
-    z = za[rep] + wb * (zb[rep] - za[rep]) + wc * (zc[rep] - za[rep])
-    s = sa[rep] + wb * (sb[rep] - sa[rep]) + wc * (sc[rep] - sa[rep])
+    za, zb, zc = z[rep, 0], z[rep, 1], z[rep, 2]
+    depth = za + wb * (zb - za) + wc * (zc - za)
+    sa, sb, sc = s[rep, 0], s[rep, 1], s[rep, 2]
+    value = sa + wb * (sb - sa) + wc * (sc - sa)
 
     zbuf = np.full(res * res, np.inf)
-    np.minimum.at(zbuf, pix, z)
-    win = z <= zbuf[pix]
+    np.minimum.at(zbuf, pix, depth)
+    win = depth <= zbuf[pix]
     img = np.zeros(res * res)
-    img[pix[win]] = s[win]
+    img[pix[win]] = value[win]
     return img.reshape(res, res)
 
 
@@ -553,6 +554,7 @@ def render_views(
     light = cam.T @ (_LIGHT_CAMERA * np.array([1.0, 1.0, -1.0]))  # third camera axis points away
     light /= np.linalg.norm(light)
     normals = _vertex_normals(vertices, faces)
+    vertices_t = np.ascontiguousarray(vertices.T)
     scale = res / (2 * _HALF_WIDTH)
 
     iterator = thetas
@@ -565,11 +567,9 @@ def render_views(
         ct, st = np.cos(theta), np.sin(theta)
         rot = np.array([[ct, -st, 0.0], [st, ct, 0.0], [0.0, 0.0, 1.0]])
         full = cam @ rot
-        p = vertices @ full.T
-        q = np.empty_like(p)
-        q[:, 0] = (p[:, 0] + _HALF_WIDTH) * scale - 0.5
-        q[:, 1] = (_HALF_WIDTH - p[:, 1]) * scale - 0.5
-        q[:, 2] = p[:, 2]
+        q = full @ vertices_t  # (3, V): image right, image up, depth
+        q[0] = (q[0] + _HALF_WIDTH) * scale - 0.5
+        q[1] = (_HALF_WIDTH - q[1]) * scale - 0.5
         shade = _AMBIENT + (1.0 - _AMBIENT) * np.clip(normals @ (rot.T @ light), 0.0, None)
         img = _rasterise(q, shade, faces, res)
         out[k] = img.reshape(size, supersample, size, supersample).mean(axis=(1, 3))
