@@ -166,6 +166,26 @@ def test_preimages_of_sine_and_of_a_monotone_function():
         w.count_preimages(np.zeros((5, 2)), [0.0])
 
 
+def test_exact_hits_count_once():
+    # levels that coincide with samples: a crossing through a sample, a touch, a plateau
+    assert w.count_preimages([0.0, 1.0, 0.0, 1.0], [1.0, 0.5, 0.0]).tolist() == [2, 3, 2]
+    assert w.count_preimages([0.0, 1.0, 1.0, 0.0], [1.0]).tolist() == [1]
+    x = np.linspace(0, 1, 101)
+    assert w.count_preimages(x, x[1:-1]).tolist() == [1] * 99
+
+
+def test_folded_fraction_measures_the_ambiguous_range():
+    x = np.linspace(0, 1, 2001)
+    assert w.folded_fraction(x**2) == 0.0
+    assert w.folded_fraction(np.sin(2 * np.pi * x)) == 1.0
+    # sin(3 pi x / 2) rises from 0 to 1 and falls to -1: levels in (0, 1) are hit twice
+    assert w.folded_fraction(np.sin(1.5 * np.pi * x)) == pytest.approx(0.5, abs=0.01)
+    # a fold of depth 1e-3 at the end of a unit ramp leaves about 1e-3 of the range ambiguous
+    y = np.where(x < 0.999, x, 2 * 0.999 - x)
+    assert 0 < w.folded_fraction(y, n_levels=10000) < 2e-3
+    assert w.folded_fraction(np.ones(10)) == 0.0
+
+
 # ------------------------------------------------------------------ choosing neurons
 
 
@@ -286,3 +306,29 @@ def test_embedding_errors(interval):
         w.minimal_embedding_subset(x, x, strategy="random")
     with pytest.raises(ValueError, match="exhaustive search over .* subsets is too large"):
         w.minimal_embedding_subset(x, np.tile(x[:, None], (1, 40)), strategy="exhaustive", max_k=4)
+
+
+# ------------------------------------------------------------------ immersions
+
+
+def test_rank_deficient_fraction_of_known_jacobians():
+    x = np.linspace(-1, 1, 201)
+    # x -> (x, x**2): J = (1, 2x) never vanishes
+    J = np.stack([np.ones_like(x), 2 * x], axis=1)[:, :, None]
+    assert w.rank_deficient_fraction(J) == 0.0
+    # x -> x**3: flat only at x = 0, one sample of 201
+    assert w.rank_deficient_fraction((3 * x**2)[:, None, None]) == pytest.approx(1 / 201)
+    # two ReLU ridges of a 2-D input, active on x1 > 0 and x2 > 0: rank 2 only where both are
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(4000, 2))
+    J = np.zeros((4000, 2, 2))
+    J[:, 0, 0] = X[:, 0] > 0
+    J[:, 1, 1] = X[:, 1] > 0
+    expected = np.mean(~((X[:, 0] > 0) & (X[:, 1] > 0)))
+    assert w.rank_deficient_fraction(J) == pytest.approx(expected)
+    assert 0.7 < expected < 0.8  # three quadrants of four
+    assert w.rank_deficient_fraction(np.zeros((5, 3, 1))) == 1.0
+    with pytest.raises(ValueError, match=r"jacobians must have shape \(N, d, n\)"):
+        w.rank_deficient_fraction(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="n_intrinsic=2 exceeds"):
+        w.rank_deficient_fraction(np.ones((5, 3, 1)), 2)

@@ -41,6 +41,8 @@ __all__ = [
     "min_self_distance",
     "self_intersection_survey",
     "count_preimages",
+    "folded_fraction",
+    "rank_deficient_fraction",
     "choose_neurons",
     "embeds_manifold",
     "minimal_embedding_subset",
@@ -563,9 +565,9 @@ def count_preimages(values, levels) -> np.ndarray:
     Returns
     -------
     counts : ndarray of int, shape (L,)
-        The number of sign changes of :math:`y - c` along the samples, plus samples
-        where :math:`y = c` exactly (each counted once): the number of preimages
-        :math:`\#\{x : y(x) = c\}` resolved by the sampling.
+        The number of sign changes of :math:`y - c` between neighbouring samples plus
+        the number of runs of samples where :math:`y = c` exactly: the number of
+        preimages :math:`\#\{x : y(x) = c\}` resolved by the sampling.
 
     Raises
     ------
@@ -591,15 +593,119 @@ def count_preimages(values, levels) -> np.ndarray:
         raise ValueError(f"values must be 1-D, got shape {v.shape}.")
     v = as_2d_float(v, "values", min_samples=2)[:, 0]
     c = as_2d_float(np.ravel(levels), "levels")[:, 0]
-    diff = v[None, :] - c[:, None]
-    sign = np.sign(diff)
-    exact = (sign == 0).sum(axis=1)
-    # sign changes between consecutive nonzero samples, skipping exact hits
-    counts = np.zeros(len(c), dtype=int)
-    for a in range(len(c)):
-        s = sign[a][sign[a] != 0]
-        counts[a] = int(np.count_nonzero(s[1:] != s[:-1]))
-    return counts + exact
+    sign = np.sign(v[None, :] - c[:, None])
+    # a preimage is either a sign change between neighbouring samples or a run of exact hits
+    changes = np.count_nonzero(sign[:, :-1] * sign[:, 1:] < 0, axis=1)
+    zero = sign == 0
+    runs = zero[:, 0].astype(int) + np.count_nonzero(zero[:, 1:] & ~zero[:, :-1], axis=1)
+    return changes + runs
+
+
+def folded_fraction(values, *, n_levels=200) -> float:
+    r"""Fraction of the range of a sampled scalar function whose levels have several preimages.
+
+    Parameters
+    ----------
+    values : array-like of shape (N,)
+        Samples :math:`y(x_1), \dots, y(x_N)` along an interval, :math:`x_1 < \dots < x_N`.
+    n_levels : int, default=200
+        Number of equally spaced levels strictly inside :math:`(\min y, \max y)`.
+
+    Returns
+    -------
+    fraction : float
+        Fraction of the levels with at least two preimages (:func:`count_preimages`):
+        0 for a monotone function, close to 1 for :math:`\sin 2\pi x` on :math:`[0, 1]`,
+        small for a function that turns back only slightly. A constant function gives 0.
+
+    Raises
+    ------
+    ValueError
+        As :func:`count_preimages`; "n_levels must be an integer >= 1, ...".
+
+    Notes
+    -----
+    Counting turning points (:func:`count_self_intersections` with ``closed=False``) says
+    *whether* a scalar feature folds; this says *how much* of its range is ambiguous.
+    A fold of depth :math:`\delta` leaves a band of levels of relative width
+    :math:`\delta / (\max y - \min y)` with two preimages.
+
+    Examples
+    --------
+    >>> x = np.linspace(0, 1, 1001)
+    >>> folded_fraction(x**2), folded_fraction(np.sin(2 * np.pi * x)), folded_fraction(np.sin(np.pi * x))
+    (0.0, 1.0, 1.0)
+    >>> round(folded_fraction(np.sin(1.5 * np.pi * x)), 2)   # falls back to -1 from 1: half of it folds
+    0.5
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {v.shape}.")
+    n_levels = _check_int(n_levels, "n_levels", 1)
+    v = as_2d_float(v, "values", min_samples=2)[:, 0]
+    lo, hi = v.min(), v.max()
+    if hi == lo:
+        return 0.0
+    levels = lo + (hi - lo) * (np.arange(n_levels) + 0.5) / n_levels
+    return float(np.mean(count_preimages(v, levels) >= 2))
+
+
+def rank_deficient_fraction(jacobians, n_intrinsic=None, *, rtol=1e-6) -> float:
+    r"""Fraction of the samples where the observation map is not an immersion.
+
+    Parameters
+    ----------
+    jacobians : array-like of shape (N, d, n)
+        Jacobians :math:`J_i = \partial y / \partial x\,(x_i)` of the observed features
+        (e.g. ``observe(..., jacobian=True).jac``).
+    n_intrinsic : int or None, default=None
+        Required rank; ``None`` means the input dimension ``n``.
+    rtol : float, default=1e-6
+        :math:`J_i` is rank deficient when its ``n_intrinsic``-th singular value is below
+        ``rtol`` times the largest singular value over all samples.
+
+    Returns
+    -------
+    fraction : float
+        Fraction of samples with :math:`\operatorname{rank} J_i < n` (1 when every
+        Jacobian is zero: the features do not depend on the input at all).
+
+    Raises
+    ------
+    ValueError
+        "jacobians must have shape (N, d, n), got ..."; "jacobians contains NaN or inf";
+        "n_intrinsic must be an integer >= 1, ..." or "n_intrinsic=... exceeds min(d, n)=...";
+        "rtol must be a finite number > 0, ...".
+
+    Notes
+    -----
+    An embedding is a one-to-one *immersion*: :math:`J_i` must have full rank :math:`n`
+    everywhere. Where it does not, nearby inputs are squeezed together and cannot be
+    told apart from the observations. ReLU units are flat wherever they are inactive:
+    where fewer than :math:`n` of the observed units are active, the Jacobian of an
+    :math:`n`-dimensional input has rank below :math:`n`.
+
+    Examples
+    --------
+    >>> x = np.linspace(-1, 1, 5)
+    >>> rank_deficient_fraction((3 * x**2)[:, None, None])   # x -> x**3 is flat at x = 0
+    0.2
+    """
+    J = np.asarray(jacobians, dtype=float)
+    if J.ndim != 3 or 0 in J.shape:
+        raise ValueError(f"jacobians must have shape (N, d, n), got {J.shape}.")
+    if not np.isfinite(J).all():
+        raise ValueError("jacobians contains NaN or inf; repair the observations first.")
+    limit = min(J.shape[1], J.shape[2])
+    n = J.shape[2] if n_intrinsic is None else _check_int(n_intrinsic, "n_intrinsic", 1)
+    if n > limit:
+        raise ValueError(f"n_intrinsic={n} exceeds min(d, n)={limit}: the Jacobians cannot have that rank.")
+    rtol = check_positive(rtol, "rtol")
+    sv = np.linalg.svd(J, compute_uv=False)
+    top = sv[:, 0].max()
+    if not top > 0:
+        return 1.0
+    return float(np.mean(sv[:, n - 1] < rtol * top))
 
 
 # -------------------------------------------------------------- neurons and embedding
@@ -870,7 +976,7 @@ def minimal_embedding_subset(x, features, *, max_k=None, tol=0.05, strategy="gre
 
 
 def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.05, skip_constant=True,
-                            random_state=0, interpolator_kwargs=None):
+                            jacobians=None, random_state=0, interpolator_kwargs=None):
     r"""How often do ``k`` random units of a layer embed the input? One row per ``k``.
 
     Parameters
@@ -888,6 +994,9 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
         Success threshold of :func:`embeds_manifold`.
     skip_constant : bool, default=True
         Never choose constant units (``activations`` passed to :func:`choose_neurons`).
+    jacobians : array-like of shape (N, width, n) or None, default=None
+        Jacobians of every unit; when given, :func:`rank_deficient_fraction` of each choice
+        is reported too.
     random_state : int, default=0
         Offset of the seeds of the choices and of the train/test split.
     interpolator_kwargs : dict or None
@@ -897,13 +1006,14 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
     -------
     survey : dict
         ``ks`` (ndarray of int), ``nrmse`` (shape (len(ks), n_trials)), ``units`` (list of
-        lists of unit-index arrays) and ``embedded_fraction`` (shape (len(ks),)).
+        lists of unit-index arrays), ``embedded_fraction`` (shape (len(ks),)) and, when
+        ``jacobians`` are given, ``rank_deficient`` (shape (len(ks), n_trials)).
 
     Raises
     ------
     ValueError
         The errors of :func:`choose_neurons` and :func:`embeds_manifold`;
-        "n_trials must be an integer >= 1, ...".
+        "n_trials must be an integer >= 1, ..."; "jacobians must have shape (N, width, n) = ...".
 
     Examples
     --------
@@ -917,7 +1027,13 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
     offset = _check_int(random_state, "random_state", 0)
     width = acts.shape[1]
     ks = np.asarray(ks, dtype=int)
+    if jacobians is not None:
+        jacobians = np.asarray(jacobians, dtype=float)
+        if jacobians.shape != (len(x), width, x.shape[1]):
+            raise ValueError(f"jacobians must have shape (N, width, n) = {(len(x), width, x.shape[1])}, "
+                             f"got {jacobians.shape}.")
     errs = np.zeros((len(ks), n_trials))
+    deficient = np.zeros((len(ks), n_trials))
     units = []
     for a, k in enumerate(ks):
         row = []
@@ -927,5 +1043,10 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
             row.append(u)
             errs[a, trial] = embeds_manifold(x, acts[:, u], tol=tol, random_state=offset,
                                              interpolator_kwargs=interpolator_kwargs)[1]
+            if jacobians is not None:
+                deficient[a, trial] = rank_deficient_fraction(jacobians[:, u], min(int(k), x.shape[1]))
         units.append(row)
-    return {"ks": ks, "nrmse": errs, "units": units, "embedded_fraction": (errs < tol).mean(axis=1)}
+    out = {"ks": ks, "nrmse": errs, "units": units, "embedded_fraction": (errs < tol).mean(axis=1)}
+    if jacobians is not None:
+        out["rank_deficient"] = deficient
+    return out

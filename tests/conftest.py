@@ -1,0 +1,129 @@
+"""Shared test fixtures: run a chapter notebook once per session and read its numbers.
+
+Every notebook in ``notebooks/`` has a cell tagged ``parameters`` with (at least)
+``fast``, ``seed`` and ``results_dir``.  When ``results_dir`` is set, the notebook writes
+its headline numbers as JSON to ``<results_dir>/<notebook stem>.json``, e.g.::
+
+    if results_dir is not None:
+        Path(results_dir).mkdir(parents=True, exist_ok=True)
+        Path(results_dir, "exp_a_scalar.json").write_text(json.dumps(results, indent=2))
+
+A test of a chapter's numbers then reads::
+
+    def test_scalar_success_level(notebook_results):
+        res = notebook_results("exp_a_scalar")      # runs the notebook once (fast mode)
+        assert res["forward_nrmse"] < 8e-3
+
+The notebook is executed at most once per test session, with papermill from this
+environment, in fast mode (``-p fast True``), with its own folder as working directory;
+:func:`run_notebook` does the work and is also used by ``tests/test_notebooks.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The test-suite is dominated by small dense linear algebra.  With one BLAS thread per
+# core and several processes on a 2-core machine the threads oversubscribe the CPU (a
+# 240 x 240 Cholesky factorisation was measured 60x slower); one thread per process is
+# fastest here.  Set before numpy is imported; an explicit setting in the environment wins.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOK_TIMEOUT_S = 900  # per cell, as in _config.yml
+
+
+def notebook_paths() -> list[Path]:
+    """Every chapter notebook, sorted (checkpoints excluded)."""
+    return sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+@dataclass
+class NotebookRun:
+    """Outcome of one papermill run."""
+
+    name: str
+    output: Path  # the executed notebook
+    results_dir: Path
+    returncode: int
+    log: str  # papermill's stdout + stderr
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def results(self) -> dict:
+        """The parsed ``<results_dir>/<name>.json``; fails the test if the run failed or wrote none."""
+        if not self.ok:
+            pytest.fail(f"notebook {self.name} failed, so it has no results:\n{self.failure_message()}")
+        path = self.results_dir / f"{self.name}.json"
+        if not path.is_file():
+            pytest.fail(
+                f"notebook {self.name} ran but wrote no {path.name} to results_dir; it must write "
+                f"Path(results_dir, '{self.name}.json') when results_dir is set."
+            )
+        return json.loads(path.read_text())
+
+    def failure_message(self, tail: int = 6000) -> str:
+        return f"papermill exited with {self.returncode}; last output:\n{self.log[-tail:]}"
+
+
+def run_notebook(name: str, workdir: Path, *, parameters: dict | None = None) -> NotebookRun:
+    """Execute ``notebooks/<name>.ipynb`` in fast mode with papermill into ``workdir``.
+
+    Parameters beyond ``fast=True`` and ``results_dir=<workdir>/results`` can be given as
+    ``parameters`` (values passed as YAML through ``-y``).
+    """
+    source = NOTEBOOK_DIR / f"{name}.ipynb"
+    if not source.is_file():
+        pytest.fail(f"no notebook {source.relative_to(ROOT)}")
+    workdir = Path(workdir)
+    results_dir = workdir / "results"
+    output = workdir / f"{name}.out.ipynb"
+    cmd = [
+        sys.executable, "-m", "papermill", str(source), str(output),
+        "-p", "fast", "True",
+        "-p", "results_dir", str(results_dir),
+        "--cwd", str(source.parent),
+        "-k", "python3",
+        "--execution-timeout", str(NOTEBOOK_TIMEOUT_S),
+        "--no-progress-bar",
+    ]
+    if parameters:
+        cmd += ["-y", json.dumps(parameters)]
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "BOOK_FAST": "1"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    return NotebookRun(name, output, results_dir, proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def notebook_run(tmp_path_factory):
+    """``notebook_run(name) -> NotebookRun``: each notebook executes at most once per session."""
+    runs: dict[str, NotebookRun] = {}
+
+    def get(name: str) -> NotebookRun:
+        if name not in runs:
+            runs[name] = run_notebook(name, tmp_path_factory.mktemp(f"nb_{name}"))
+        return runs[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def notebook_results(notebook_run):
+    """``notebook_results(name) -> dict``: the JSON the notebook wrote to ``results_dir``."""
+
+    def get(name: str) -> dict:
+        return notebook_run(name).results()
+
+    return get
