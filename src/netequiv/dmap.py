@@ -32,7 +32,7 @@ from scipy.sparse.linalg import eigsh
 
 from ._validation import as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
-from .neighbors import build_tree, metric_knn_distances, metric_radius_graph
+from .neighbors import _row_index, build_tree, metric_knn_distances, radius_graph_csr
 
 __all__ = ["DiffusionMaps"]
 
@@ -210,16 +210,19 @@ class DiffusionMaps:
                 "the automatic epsilon is 0: at least half the samples have n_neighbors_epsilon "
                 "duplicates; remove duplicate samples or pass epsilon explicitly."
             )
-        rows, cols, d2 = metric_radius_graph(Y, 2.0 * eps * log_cut, M, tree=tree)
+        G = radius_graph_csr(Y, 2.0 * eps * log_cut, M, tree=tree)
         if isinstance(self.epsilon, str) and M is not None:
             # the candidate-based bandwidth is an upper bound; make it exact on the graph
-            eps_exact = float(np.median(_kth_from_graph(rows, d2, len(Y), self.n_neighbors_epsilon)))
+            eps_exact = float(np.median(_kth_from_csr(G, self.n_neighbors_epsilon)))
             if 0 < eps_exact < eps:
                 eps = eps_exact
-                keep = d2 <= 2.0 * eps * log_cut
-                rows, cols, d2 = rows[keep], cols[keep], d2[keep]
-
-        K = sp.csr_matrix((np.exp(-d2 / (2.0 * eps)), (rows, cols)), shape=(len(Y), len(Y)))
+                G.data[G.data > 2.0 * eps * log_cut] = np.inf  # dropped after the exp below
+        # K_ij = exp(-d2_ij / 2 eps), in place (G becomes K)
+        K = G
+        del G
+        K.data *= -1.0 / (2.0 * eps)
+        np.exp(K.data, out=K.data)
+        K.eliminate_zeros()  # pairs dropped above: exp(-inf) = 0
         n_comp, labels = connected_components(K, directed=False)
         if n_comp > 1:
             sizes = np.sort(np.bincount(labels))[::-1]
@@ -230,13 +233,21 @@ class DiffusionMaps:
                 "separately."
             )
 
-        q = np.asarray(K.sum(axis=1)).ravel()
-        qa = q ** float(self.alpha)
-        Kt = sp.diags(1.0 / qa) @ K @ sp.diags(1.0 / qa)
-        Kt = ((Kt + Kt.T) * 0.5).tocsr()
-        d = np.asarray(Kt.sum(axis=1)).ravel()
+        # K is symmetric entry by entry (the same floating-point operations give d2_ij and
+        # d2_ji), so every product below keeps it symmetric without a transpose:
+        #   Kt = W K W with w = q^-alpha,  d = w * (K w),  S = F K F with f = w / sqrt(d).
+        q = K @ np.ones(K.shape[1])
+        w = q ** -float(self.alpha)
+        d = w * (K @ w)
         dh = 1.0 / np.sqrt(d)
-        S = sp.diags(dh) @ Kt @ sp.diags(dh)
+        f = w * dh
+        rows = _row_index(K.indptr)
+        scale = f[rows]
+        del rows
+        scale *= f[K.indices]
+        K.data *= scale
+        del scale
+        S = K
 
         k = int(min(self.n_components + 1, len(Y) - 1))
         v0 = check_random_state(self.random_state).uniform(0.5, 1.5, size=len(Y))
@@ -248,8 +259,8 @@ class DiffusionMaps:
 
         self.epsilon_ = eps
         self.n_features_in_ = Y.shape[1]
-        self.n_pairs_ = int(K.nnz)
-        self.mean_neighbors_ = K.nnz / len(Y)
+        self.n_pairs_ = int(S.nnz)
+        self.mean_neighbors_ = S.nnz / len(Y)
         self.eigenvalues_ = vals[1:]
         with np.errstate(divide="ignore", invalid="ignore"):
             self.laplacian_eigenvalues_ = -2.0 * np.log(np.clip(vals[1:], 1e-300, None)) / eps
@@ -300,10 +311,10 @@ class DiffusionMaps:
             raise ValueError(f"Y_new has {Yn.shape[1]} features, but the map was fitted on {self.n_features_in_}.")
         Mn = _resolve_metric(self.metric, metric, Yn, "transform")
         r2 = 2.0 * self.epsilon_ * np.log(1.0 / float(self.kernel_cutoff))
-        rows, cols, d2 = metric_radius_graph(self._Y, r2, self._metric, query=Yn, query_metric=Mn, tree=self._tree)
-        k = np.exp(-d2 / (2.0 * self.epsilon_))
-        Kn = sp.csr_matrix((k, (rows, cols)), shape=(len(Yn), len(self._Y)))
-        qn = np.asarray(Kn.sum(axis=1)).ravel()
+        Kn = radius_graph_csr(self._Y, r2, self._metric, query=Yn, query_metric=Mn, tree=self._tree)
+        Kn.data *= -1.0 / (2.0 * self.epsilon_)
+        np.exp(Kn.data, out=Kn.data)
+        qn = Kn @ np.ones(Kn.shape[1])
         if (qn == 0).any():
             bad = np.flatnonzero(qn == 0)
             raise ValueError(
@@ -311,21 +322,24 @@ class DiffusionMaps:
                 "kernel range: they lie outside the training data and the Nyström extension cannot "
                 "extrapolate. Add training samples there or drop them."
             )
-        a = float(self.alpha)
-        Kt = sp.diags(1.0 / qn**a) @ Kn @ sp.diags(1.0 / self._q**a)
-        P = sp.diags(1.0 / np.asarray(Kt.sum(axis=1)).ravel()) @ Kt
+        # the factor q(y)^-alpha of the new row cancels in the row normalisation of p(y, .)
+        w = self._q ** -float(self.alpha)
+        Kn.data *= w[Kn.indices]
+        P = sp.diags(1.0 / (Kn @ np.ones(Kn.shape[1]))) @ Kn
         psi = (P @ self.eigenvectors_) / self.eigenvalues_
         return psi * self.eigenvalues_ ** float(self.diffusion_time)
 
 
-def _kth_from_graph(rows, d2, n, k):
-    """k-th smallest distance of each row (self included at 0) from a radius graph."""
-    order = np.lexsort((d2, rows))
-    r, dd = rows[order], d2[order]
-    start = np.searchsorted(r, np.arange(n))
-    counts = np.diff(np.append(start, len(r)))
+def _kth_from_csr(G, k):
+    """k-th smallest stored value of each row of a CSR distance matrix (self included at 0)."""
+    n = G.shape[0]
+    counts = np.diff(G.indptr)
+    rows = _row_index(G.indptr)
+    order = np.lexsort((G.data, rows))
+    del rows
+    start = G.indptr[:-1].astype(np.int64)
     pos = np.minimum(start + k, start + counts - 1)
-    return dd[pos]
+    return G.data[order[pos]]
 
 
 def _fix_signs(psi: np.ndarray) -> np.ndarray:
