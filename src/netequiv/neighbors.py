@@ -33,6 +33,20 @@ from .metric import LocalMetric
 __all__ = ["metric_radius_graph", "radius_graph_csr", "metric_knn_distances", "build_tree"]
 
 _CHUNK = 16384
+_CANDIDATES = 4_000_000
+
+
+def _chunk_bounds(counts: np.ndarray, max_rows: int, max_pairs: int) -> list[int]:
+    """Split rows into consecutive chunks of <= max_rows rows and (about) <= max_pairs pairs."""
+    bounds = [0]
+    csum = np.cumsum(counts)
+    n = len(counts)
+    while bounds[-1] < n:
+        start = bounds[-1]
+        base = csum[start - 1] if start else 0
+        stop = int(np.searchsorted(csum, base + max_pairs, side="right"))
+        bounds.append(min(max(stop, start + 1), start + max_rows, n))
+    return bounds
 
 
 def build_tree(Y: np.ndarray) -> cKDTree:
@@ -138,8 +152,15 @@ def radius_graph_csr(
         eucl_r = np.sqrt(2.0 * radius2 / (lam_q + lam_data.min())) * (1.0 + 1e-12)
     ptrs, idxs, vals = [np.zeros(1, dtype=np.int64)], [], []
     offset = 0
-    for start in range(0, len(query), chunk_size):
-        sl = slice(start, min(start + chunk_size, len(query)))
+    if metric is None:
+        bounds = list(range(0, len(query), chunk_size)) + [len(query)]
+    else:
+        # chunks of at most ~_CANDIDATES candidate pairs: the candidate lists are Python
+        # objects (tens of bytes per pair), so their number, not the number of queries, bounds memory
+        counts = tree.query_ball_point(query, eucl_r, workers=-1, return_length=True)
+        bounds = _chunk_bounds(np.asarray(counts, dtype=np.int64), chunk_size, _CANDIDATES)
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        sl = slice(start, stop)
         if metric is None:
             indptr, c, d2 = _euclidean_chunk(tree, query[sl], np.sqrt(radius2) * (1.0 + 1e-12), n_cols)
             keep = d2 <= radius2
