@@ -133,16 +133,16 @@ def circle(n_samples: int, *, random_state=0):
     return theta, np.c_[np.cos(theta), np.sin(theta)]
 
 
-def swiss_roll(n_samples: int, *, turns: float = 1.5, width: float = 20.0, random_state=0):
+def swiss_roll(n_samples: int, *, turns: float = 1.0, width: float = 14.0, random_state=0):
     r"""A swiss roll sampled uniformly in area, with its unrolled coordinates.
 
     Parameters
     ----------
     n_samples : int
         Number of points, at least 2.
-    turns : float, default 1.5
+    turns : float, default 1
         Number of windings: :math:`t \in [1.5\pi, (1.5 + 2\,\text{turns})\pi]`.
-    width : float, default 20
+    width : float, default 14
         Extent :math:`w` of the roll along its axis.
     random_state : None, int or numpy Generator, default 0
         Seed.
@@ -171,7 +171,7 @@ def swiss_roll(n_samples: int, *, turns: float = 1.5, width: float = 20.0, rando
     Examples
     --------
     >>> st, Y = swiss_roll(1000)
-    >>> Y.shape, bool(st[:, 1].min() >= 0 and st[:, 1].max() <= 20)
+    >>> Y.shape, bool(st[:, 1].min() >= 0 and st[:, 1].max() <= 14)
     ((1000, 3), True)
     """
     n = _check_n(n_samples)
