@@ -341,7 +341,6 @@ def observe(
                 idx = [i % width for i in idx]
                 index_tensors.append(torch.as_tensor(idx, dtype=torch.long))
             names.extend(f"{name}[{i}]" for i in idx)
-            capture.clear()
         capture.clear()
         if output:
             names.extend(f"output[{j}]" for j in range(out0.shape[1]))
