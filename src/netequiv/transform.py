@@ -89,7 +89,8 @@ def intrinsic_coordinates(
     metric : LocalMetric or array (N, d, n), optional
         Local metric (Mahalanobis kernel); ``None`` gives a Euclidean diffusion map.
     n_intrinsic : int
-        Number of coordinates to select (the dimension of the input manifold).
+        Number of coordinates to select (the dimension of the input manifold; 2 for a
+        circle).
     n_eigenvectors : int, default 10
         Eigenvectors computed before the selection.
     random_state : int, default 0
@@ -213,6 +214,7 @@ def compare_observations(
     metric_a=None,
     metric_b=None,
     n_intrinsic: int | None = None,
+    n_coordinates: int | None = None,
     test_size: float = 0.2,
     random_state=0,
     n_eigenvectors: int = 10,
@@ -234,7 +236,13 @@ def compare_observations(
         singular values floored where they vanish (counted in ``n_degenerate_*``).  ``None``:
         Euclidean diffusion maps (not observation independent; for comparisons only).
     n_intrinsic : int, optional
-        Dimension of the input manifold; taken from the metrics when omitted.
+        Dimension of the input manifold (the rank of the local metrics); taken from the
+        metrics when omitted.
+    n_coordinates : int, optional
+        Number of intrinsic coordinates selected from each diffusion map (default
+        ``n_intrinsic``).  A closed manifold needs more than its dimension: a circle
+        (``n_intrinsic=1``) is embedded by the pair :math:`(\cos\theta, \sin\theta)`, so pass
+        ``n_coordinates=2``.
     test_size : float, default 0.2
         Fraction of samples held out to measure the errors.
     random_state : int, default 0
@@ -286,6 +294,7 @@ def compare_observations(
                 + "."
             )
         n_intrinsic = dims.pop()
+    n_coordinates = n_intrinsic if n_coordinates is None else n_coordinates
     rng = check_random_state(random_state)
     perm = rng.permutation(len(ya))
     n_test = max(1, int(round(float(test_size) * len(ya))))
@@ -297,9 +306,9 @@ def compare_observations(
     def sub(M, idx):
         return None if M is None else M[idx]
 
-    ca = intrinsic_coordinates(ya[train], sub(Ma, train), n_intrinsic=n_intrinsic,
+    ca = intrinsic_coordinates(ya[train], sub(Ma, train), n_intrinsic=n_coordinates,
                                n_eigenvectors=n_eigenvectors, random_state=seed, **dk)
-    cb = intrinsic_coordinates(yb[train], sub(Mb, train), n_intrinsic=n_intrinsic,
+    cb = intrinsic_coordinates(yb[train], sub(Mb, train), n_intrinsic=n_coordinates,
                                n_eigenvectors=n_eigenvectors, random_state=seed, **dk)
     g_b = KernelInterpolator(**ik).fit(ca.coords, yb[train])
     g_a = KernelInterpolator(**ik).fit(cb.coords, ya[train])
