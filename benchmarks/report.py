@@ -136,7 +136,7 @@ def main():
             text,
             "jacobians",
             table_simple(jc, [("observed", "case"), ("N", "n"), ("Jacobians", lambda r: "x".join(map(str, r["jacobian_shape"]))),
-                              ("time (s, best of 3)", "time_s"), ("max |J - finite diff.|", "fd_max_abs_err"), ("peak RSS (MB)", fmt_m)]),
+                              ("time (s, best of 3)", "time_s"), ("max |J - finite diff.|", "fd_max_abs_err"), ("max |J - observe|", "max_abs_diff_vs_observe"), ("peak RSS (MB)", fmt_m)]),
         )
     mi = load("million.json")
     if mi:
