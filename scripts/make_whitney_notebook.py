@@ -85,12 +85,12 @@ from netequiv.observe import observe
 code(r"""
 fast = os.environ.get("BOOK_FAST", "0") == "1"
 seed = 0
-n_maps = None  # random smooth maps per target dimension (default 200; fast: 30)
-n_points = None  # samples of the circle and of the interval (default 400; fast: 240)
-n_square = None  # samples of the square (default 600; fast: 300)
-n_trials = None  # random choices of neurons per k (default 20; fast: 6)
-gain = 4.0  # factor on every weight and bias of the one-input network
-results_dir = None  # when set, the headline numbers are written to <results_dir>/whitney.json
+n_maps = None  # random maps per dimension (200; fast: 30)
+n_points = None  # samples of the circle, of the interval (400; fast: 240)
+n_square = None  # samples of the square (600; fast: 300)
+n_trials = None  # random choices of neurons per k (20; fast: 6)
+gain = 4.0  # factor on the weights of the one-input network
+results_dir = None  # if set: write <results_dir>/whitney.json
 """, "parameters")
 
 code(r"""
@@ -134,7 +134,8 @@ and in $\mathbb R^3$ pairs of distant edges closer than $10^{-4}$ of the curve's
 
 code(r"""
 t, Z = whitney.circle(n_points)
-examples = {d: whitney.random_smooth_map(2, d, random_state=seed)(Z) for d in (1, 2, 3)}
+examples = {d: whitney.random_smooth_map(2, d, random_state=seed)(Z)
+            for d in (1, 2, 3)}
 events = {d: whitney.self_intersection_points(c) for d, c in examples.items()}
 {d: len(e) for d, e in events.items()}
 """)
@@ -159,9 +160,11 @@ many independent random maps.
 """)
 
 code(r"""
-survey = whitney.self_intersection_survey((1, 2, 3), n_maps=n_maps, n_points=n_points, random_state=seed)
+survey = whitney.self_intersection_survey(
+    (1, 2, 3), n_maps=n_maps, n_points=n_points, random_state=seed)
 mean_count = dict(zip(("r1", "r2", "r3"), survey["mean_count"].tolist()))
-embedded = dict(zip(("r1", "r2", "r3"), survey["embedded_fraction"].tolist()))
+embedded = dict(zip(("r1", "r2", "r3"),
+                    survey["embedded_fraction"].tolist()))
 mean_count, embedded
 """)
 
@@ -173,12 +176,14 @@ circle_numbers = {
     "crossings_mean": mean_count["r2"],
     "embedded_r2": embedded["r2"],
     "embedded_r3": embedded["r3"],
-    "closest_r2": float(np.median(survey["min_distance"][1])),
+    "closest_r2": float(np.median(
+        survey["min_distance"][1][survey["counts"][1] > 0])),
     "closest_r3": float(np.median(survey["min_distance"][2])),
 }
 for key, value in circle_numbers.items():
     glue(key, value, display=False)
-glue("fig_survey", plotting.plot_self_intersection_survey(survey), display=False)
+fig = plotting.plot_self_intersection_survey(survey)
+glue("fig_survey", fig, display=False)
 """, "hide-input")
 
 md(r"""
@@ -194,8 +199,9 @@ of two distant parts of the image, relative to its size (log scale).
 Every map into the line folds, at least {glue:text}`folds_min` times and
 {glue:text}`folds_mean:.1f` times on average. In the plane the images cross themselves
 {glue:text}`crossings_mean:.2f` times on average and only {glue:text}`embedded_r2:.0%`
-of them are embedded; their closest approach is, in the median,
-{glue:text}`closest_r2:.1e` of their size — the sampling resolution of a crossing. In
+of them are embedded; for those that cross, the closest approach of two distant parts
+is, in the median, {glue:text}`closest_r2:.1e` of their size — the sampling resolution
+of a crossing. In
 $\mathbb R^3$, {glue:text}`embedded_r3:.0%` of the images are embedded, with a median
 closest approach of {glue:text}`closest_r3:.2f` of their size: a third coordinate lifts
 every crossing apart.
@@ -214,7 +220,7 @@ We take a random tanh network with one input and three hidden layers of 32 units
 ({py:func}`netequiv.nets.mlp`) and multiply every weight and bias by `gain`
 $= 4$. With PyTorch's default initialisation most units are monotone on $[0, 1]$, and a
 single one would already embed the interval; the larger weights make many units turn
-back, as in the harder cases of the paper.
+back.
 """)
 
 code(r"""
@@ -241,13 +247,15 @@ judged on a quarter of the samples held out; success means NRMSE $< 0.05$):
 
 code(r"""
 units = nonmonotone[:3]
-shown = {k: whitney.embeds_manifold(x, acts[:, units[:k]], random_state=seed) for k in (1, 2, 3)}
+shown = {k: whitney.embeds_manifold(x, acts[:, units[:k]], random_state=seed)
+         for k in (1, 2, 3)}
 {k: (ok, round(err, 4)) for k, (ok, err) in shown.items()}
 """)
 
 code(r"""
 names = [f"act2[{u}]" for u in units]
-glue("fig_neurons", plotting.plot_neuron_views(x, acts[:, units], names), display=False)
+fig = plotting.plot_neuron_views(x, acts[:, units], names)
+glue("fig_neurons", fig, display=False)
 for k, (ok, err) in shown.items():
     glue(f"shown_err_{k}", err, display=False)
 glue("n_nonmonotone", len(nonmonotone), display=False)
@@ -271,9 +279,10 @@ picks a constant unit):
 """)
 
 code(r"""
-curve_survey = whitney.neuron_embedding_survey(x, acts, ks=(1, 2, 3), n_trials=n_trials,
-                                               random_state=seed)
-curve_embedded = dict(zip(("1", "2", "3"), curve_survey["embedded_fraction"].tolist()))
+curve_survey = whitney.neuron_embedding_survey(
+    x, acts, ks=(1, 2, 3), n_trials=n_trials, random_state=seed)
+curve_embedded = dict(zip(("1", "2", "3"),
+                          curve_survey["embedded_fraction"].tolist()))
 curve_embedded
 """)
 
@@ -281,7 +290,8 @@ code(r"""
 for k, frac in curve_embedded.items():
     glue(f"curve_embedded_{k}", frac, display=False)
 glue("n_trials", n_trials, display=False)
-glue("fig_curve_survey", plotting.plot_embedding_survey(curve_survey), display=False)
+glue("fig_curve_survey", plotting.plot_embedding_survey(curve_survey),
+     display=False)
 """, "hide-input")
 
 md(r"""
@@ -312,17 +322,21 @@ code(r"""
 X = np.random.default_rng(seed).uniform(-1, 1, size=(n_square, 2))
 net2 = mlp(2, 1, hidden=(32, 32, 32), activation="tanh", seed=seed)
 acts2 = observe(net2, X, layers=["act2"], output=False).y
-square_survey = whitney.neuron_embedding_survey(X, acts2, ks=(1, 2, 3, 5), n_trials=max(3, n_trials // 2),
-                                                random_state=seed)
-square_embedded = dict(zip(("1", "2", "3", "5"), square_survey["embedded_fraction"].tolist()))
+square_survey = whitney.neuron_embedding_survey(
+    X, acts2, ks=(1, 2, 3, 5), n_trials=max(3, n_trials // 2),
+    random_state=seed)
+square_embedded = dict(zip(("1", "2", "3", "5"),
+                           square_survey["embedded_fraction"].tolist()))
 square_embedded
 """)
 
 code(r"""
 for k, frac in square_embedded.items():
     glue(f"square_embedded_{k}", frac, display=False)
-glue("square_median_5", float(np.median(square_survey["nrmse"][-1])), display=False)
-glue("fig_square_survey", plotting.plot_embedding_survey(square_survey), display=False)
+glue("square_median_5", float(np.median(square_survey["nrmse"][-1])),
+     display=False)
+glue("fig_square_survey", plotting.plot_embedding_survey(square_survey),
+     display=False)
 """, "hide-input")
 
 md(r"""
@@ -367,8 +381,9 @@ net_relu = mlp(2, 1, hidden=(32, 32, 32), activation="relu", seed=seed)
 g = np.linspace(-1, 1, 61)
 G1, G2 = np.meshgrid(g, g)
 grid = np.column_stack([G1.ravel(), G2.ravel()])
-on_grid = {(a, l): observe(m, grid, layers=[l], output=False).y
-           for a, m in (("tanh", net2), ("relu", net_relu)) for l in ("act1", "act3")}
+nets2 = {"tanh": net2, "relu": net_relu}
+on_grid = {(a, layer): observe(m, grid, layers=[layer], output=False).y
+           for a, m in nets2.items() for layer in ("act1", "act3")}
 dead = np.flatnonzero(constant_features(on_grid["relu", "act3"]))
 alive = np.flatnonzero(~constant_features(on_grid["relu", "act1"]))
 len(dead), len(alive)
@@ -381,7 +396,8 @@ fields = {
     "tanh, layer 3 (unit 0)": on_grid["tanh", "act3"][:, 0],
 }
 if len(dead):
-    fields[f"ReLU, layer 3 (unit {dead[0]}, dead)"] = on_grid["relu", "act3"][:, dead[0]]
+    fields[f"ReLU, layer 3 (unit {dead[0]}, dead)"] = \
+        on_grid["relu", "act3"][:, dead[0]]
 fields = {k: v.reshape(G1.shape) for k, v in fields.items()}
 glue("fig_level_sets", plotting.plot_level_sets(G1, G2, fields), display=False)
 """, "hide-input")
@@ -397,23 +413,29 @@ zero. Deeper units have curved level sets. A dead unit is constant.
 
 How much does this matter for the embedding? Observe $2n + 1 = 5$ random non-constant
 units of the first or the third layer of each network, with their exact Jacobians, and
-record the held-out error of reconstructing $x$ and the fraction of inputs where the
+record the held-out error of reconstructing $x$, the fraction of inputs where the
 Jacobian of the five observed units has rank below 2
-({py:func}`~netequiv.whitney.rank_deficient_fraction`):
+({py:func}`~netequiv.whitney.rank_deficient_fraction`: there nearby inputs are squeezed
+together), and the fraction of inputs whose nearest neighbour in activation space is
+far away in the square ({py:func}`~netequiv.whitney.false_neighbor_fraction`: there
+the units fold distant inputs onto each other):
 """)
 
 code(r"""
 rows = {}
-for (act, layer), m in {("tanh", "act1"): net2, ("relu", "act1"): net_relu,
-                        ("tanh", "act3"): net2, ("relu", "act3"): net_relu}.items():
-    ob = observe(m, X, layers=[layer], output=False, jacobian=True)
-    s = whitney.neuron_embedding_survey(X, ob.y, ks=(5,), n_trials=max(3, n_trials // 2),
-                                        jacobians=ob.jac, random_state=seed)
-    rows[f"{act}_{layer}"] = {"constant": int(constant_features(ob.y).sum()),
-                              "nrmse": float(np.median(s["nrmse"])),
-                              "embedded": float(s["embedded_fraction"][0]),
-                              "deficient": float(s["rank_deficient"].mean())}
-rows
+for act, layer in (("tanh", "act1"), ("relu", "act1"),
+                   ("tanh", "act3"), ("relu", "act3")):
+    ob = observe(nets2[act], X, layers=[layer], output=False, jacobian=True)
+    s = whitney.neuron_embedding_survey(
+        X, ob.y, ks=(5,), n_trials=max(3, n_trials // 2), jacobians=ob.jac,
+        random_state=seed)
+    rows[f"{act}_{layer}"] = {
+        "constant": int(constant_features(ob.y).sum()),
+        "nrmse": float(np.median(s["nrmse"])),
+        "embedded": float(s["embedded_fraction"][0]),
+        "deficient": float(s["rank_deficient"].mean()),
+        "false_nn": float(s["false_neighbors"].mean()),
+    }
 """)
 
 code(r"""
@@ -425,20 +447,27 @@ glue("saturated_std", float(saturated.std()), display=False)
 """, "hide-input")
 
 md(r"""
-| network, layer | constant units (of 32) | median NRMSE of $x$ from 5 units | choices that embed | inputs with rank $J < 2$ |
-|---|---|---|---|---|
-| tanh, layer 1 | {glue:text}`tanh_act1_constant` | {glue:text}`tanh_act1_nrmse:.1e` | {glue:text}`tanh_act1_embedded:.0%` | {glue:text}`tanh_act1_deficient:.1%` |
-| ReLU, layer 1 | {glue:text}`relu_act1_constant` | {glue:text}`relu_act1_nrmse:.1e` | {glue:text}`relu_act1_embedded:.0%` | {glue:text}`relu_act1_deficient:.1%` |
-| tanh, layer 3 | {glue:text}`tanh_act3_constant` | {glue:text}`tanh_act3_nrmse:.1e` | {glue:text}`tanh_act3_embedded:.0%` | {glue:text}`tanh_act3_deficient:.1%` |
-| ReLU, layer 3 | {glue:text}`relu_act3_constant` | {glue:text}`relu_act3_nrmse:.1e` | {glue:text}`relu_act3_embedded:.0%` | {glue:text}`relu_act3_deficient:.1%` |
+| network, layer | constant units (of 32) | median NRMSE of $x$ | choices that embed | rank $J < 2$ | false neighbours |
+|---|---|---|---|---|---|
+| tanh, layer 1 | {glue:text}`tanh_act1_constant` | {glue:text}`tanh_act1_nrmse:.1e` | {glue:text}`tanh_act1_embedded:.0%` | {glue:text}`tanh_act1_deficient:.1%` | {glue:text}`tanh_act1_false_nn:.1%` |
+| ReLU, layer 1 | {glue:text}`relu_act1_constant` | {glue:text}`relu_act1_nrmse:.1e` | {glue:text}`relu_act1_embedded:.0%` | {glue:text}`relu_act1_deficient:.1%` | {glue:text}`relu_act1_false_nn:.1%` |
+| tanh, layer 3 | {glue:text}`tanh_act3_constant` | {glue:text}`tanh_act3_nrmse:.1e` | {glue:text}`tanh_act3_embedded:.0%` | {glue:text}`tanh_act3_deficient:.1%` | {glue:text}`tanh_act3_false_nn:.1%` |
+| ReLU, layer 3 | {glue:text}`relu_act3_constant` | {glue:text}`relu_act3_nrmse:.1e` | {glue:text}`relu_act3_embedded:.0%` | {glue:text}`relu_act3_deficient:.1%` | {glue:text}`relu_act3_false_nn:.1%` |
 
 Ridge functions are not generic, but that alone does not break the embedding: tanh units
 of the first layer with independent directions $w$ still determine $Wx$, and $x$ with
-it. ReLU units do break it, in the regions where too few of them are active; and a
-layer may contain units that are constant on all inputs, which
-{py:func}`~netequiv.choose_neurons` never picks (pass it the activations). A saturated
-unit, here $\tanh(40 + x_1 - x_2)$, returns exactly 1.0 on every input (standard
-deviation {glue:text}`saturated_std`): it is not a measurement at all.
+it ({glue:text}`tanh_act1_embedded:.0%` of the choices embed). ReLU units can break it,
+in two ways. In the first layer each unit is flat wherever it is inactive: on
+{glue:text}`relu_act1_deficient:.0%` of the inputs fewer than two of the five observed
+units are active, the Jacobian loses rank there, and only
+{glue:text}`relu_act1_embedded:.0%` of the choices embed the square. Deeper,
+{glue:text}`relu_act3_constant` of the 32 units are dead, and the surviving
+piecewise-linear units fold the square: {glue:text}`relu_act3_false_nn:.0%` of the
+inputs have a false nearest neighbour, and {glue:text}`relu_act3_embedded:.0%` of the
+choices embed. Constant units are never picked by {py:func}`~netequiv.choose_neurons`
+when it is given the activations. A saturated unit,
+here $\tanh(40 + x_1 - x_2)$, returns exactly 1.0 on every input (standard deviation
+{glue:text}`saturated_std`): it is not a measurement at all.
 """)
 
 # --------------------------------------------------------------------------- 5 sine
@@ -459,8 +488,9 @@ levels = np.linspace(-0.95, 0.95, 39)
 preimages = whitney.count_preimages(y_sin, levels)
 x_from_sin = whitney.embeds_manifold(x, y_sin, random_state=seed)
 sin_from_x = whitney.embeds_manifold(y_sin, x, random_state=seed)
-x_from_monotone = whitney.embeds_manifold(x, np.tanh(4 * x - 2), random_state=seed)
-np.unique(preimages, return_counts=True), x_from_sin, sin_from_x, x_from_monotone
+x_from_monotone = whitney.embeds_manifold(x, np.tanh(4 * x - 2),
+                                          random_state=seed)
+x_from_sin, sin_from_x, x_from_monotone
 """)
 
 code(r"""
@@ -473,7 +503,8 @@ sine_numbers = {
 }
 for key, value in sine_numbers.items():
     glue(key, value, display=False)
-glue("fig_sine", plotting.plot_preimages(x, y_sin, [0.5, -0.3], ylabel=r"$\sin 2\pi x$"), display=False)
+fig = plotting.plot_preimages(x, y_sin, [0.5, -0.3], ylabel=r"$\sin 2\pi x$")
+glue("fig_sine", fig, display=False)
 """, "hide-input")
 
 md(r"""
@@ -498,20 +529,23 @@ md(r"""
 {py:func}`~netequiv.minimal_embedding_subset` searches for the fewest columns that embed
 the input. The greedy strategy adds, one at a time, the unit that lowers the held-out
 error most, and stops at the first success. On all 32 units of the one-input network it
-can stop at a single monotone unit; restricted to the folded units, it needs more.
+can stop at a single unit that is monotone or nearly so; restricted to the folded
+units, it needs more.
 """)
 
 code(r"""
 best_all = whitney.minimal_embedding_subset(x, acts, random_state=seed)
-best_folded = whitney.minimal_embedding_subset(x, acts[:, nonmonotone], max_k=5, random_state=seed)
+best_folded = whitney.minimal_embedding_subset(
+    x, acts[:, nonmonotone], max_k=5, random_state=seed)
 best_folded_units = nonmonotone[best_folded["subset"]].tolist()
-best_all["k"], best_folded["k"], best_folded_units, round(best_folded["nrmse"], 5)
+best_all["k"], best_folded["k"], best_folded_units
 """)
 
 code(r"""
 glue("min_k_all", best_all["k"], display=False)
 glue("min_k_folded", best_folded["k"], display=False)
-glue("min_folded_units", ", ".join(f"act2[{u}]" for u in best_folded_units), display=False)
+glue("min_folded_units", ", ".join(f"act2[{u}]" for u in best_folded_units),
+     display=False)
 glue("min_folded_nrmse", best_folded["nrmse"], display=False)
 """, "hide-input")
 
@@ -523,16 +557,20 @@ Over all units the search stops at $k =$ {glue:text}`min_k_all`; over the
 """)
 
 code(r"""
+by_dim = {"1": "r1", "2": "r2", "3": "r3"}
 results.update({
     "circle": {"n_maps": n_maps, "min_folds_r1": circle_numbers["folds_min"],
-               "mean_count": {"1": mean_count["r1"], "2": mean_count["r2"], "3": mean_count["r3"]},
-               "embedded_fraction": {"1": embedded["r1"], "2": embedded["r2"], "3": embedded["r3"]},
+               "mean_count": {d: mean_count[r] for d, r in by_dim.items()},
+               "embedded_fraction": {d: embedded[r]
+                                     for d, r in by_dim.items()},
                "median_closest_r3": circle_numbers["closest_r3"]},
-    "neurons": {"n_nonmonotone": int(len(nonmonotone)), "embedded_fraction": curve_embedded},
+    "neurons": {"n_nonmonotone": int(len(nonmonotone)),
+                "embedded_fraction": curve_embedded},
     "square": {"embedded_fraction": square_embedded},
     "non_generic": rows,
     "sine": sine_numbers,
-    "minimal": {"k_all_units": best_all["k"], "k_nonmonotone_units": best_folded["k"],
+    "minimal": {"k_all_units": best_all["k"],
+                "k_nonmonotone_units": best_folded["k"],
                 "subset": best_folded_units},
 })
 if results_dir is not None:
@@ -561,8 +599,9 @@ md(r"""
 
 ### What's next?
 
-The next chapter builds the other ingredient of the method: diffusion maps, which turn
-observations that embed the input manifold into coordinates of that manifold.
+The next chapter, {doc}`diffusion_maps`, builds the other ingredient of the method:
+diffusion maps, which turn observations that embed the input manifold into coordinates
+of that manifold.
 
 ## Exercises
 """)
@@ -604,8 +643,9 @@ md(r"""
 
 code(r"""
 for scale in (0.5, 1.0, 2.0, 4.0):
-    s = whitney.self_intersection_survey((2,), n_maps=20 if fast else 60, n_points=n_points,
-                                         scale=scale, random_state=seed)
+    s = whitney.self_intersection_survey(
+        (2,), n_maps=20 if fast else 60, n_points=n_points, scale=scale,
+        random_state=seed)
     print(f"scale {scale}: {s['mean_count'][0]:.2f} crossings per map, "
           f"{s['embedded_fraction'][0]:.0%} embedded")
 """)
@@ -638,9 +678,11 @@ md(r"""
 
 code(r"""
 u = np.linspace(-1, 1, 401)
-for name, f, df in (("x^3", u**3, 3 * u**2), ("x^3 + x/2", u**3 + u / 2, 3 * u**2 + 0.5)):
+for name, f, df in (("x^3", u**3, 3 * u**2),
+                     ("x^3 + x/2", u**3 + u / 2, 3 * u**2 + 0.5)):
     ok, err = whitney.embeds_manifold(u, f)
-    print(f"{name}: NRMSE {err:.1e}, rank-deficient at {whitney.rank_deficient_fraction(df[:, None, None]):.2%} of samples")
+    flat = whitney.rank_deficient_fraction(df[:, None, None])
+    print(f"{name}: NRMSE {err:.1e}, rank deficient at {flat:.2%} of samples")
 """)
 
 md(r"""
@@ -660,6 +702,10 @@ md(r"""
 - {cite:t}`takens1981detecting`: the same count for delay coordinates of a dynamical system.
 - {cite:t}`bertalan2024transformations`: the use of the count to choose the observed neurons.
 """)
+
+too_long = [line for c in cells if c.cell_type == "code" for line in c.source.splitlines()
+            if len(line) > 79]
+assert not too_long, f"code lines longer than 79 characters: {too_long}"
 
 nb = new_notebook(cells=cells)
 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}

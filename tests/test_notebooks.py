@@ -37,6 +37,16 @@ def test_whitney_numbers(notebook_results):
     assert res["sine"]["preimages_at_half"] == 2
     assert res["sine"]["x_from_sine_nrmse"] > 0.5
     assert res["sine"]["sine_from_x_nrmse"] < 0.05
-    # Whitney's count: 2n + 1 = 3 generic neurons embed an interval
+    # Whitney's count: 2n + 1 = 3 generic neurons embed an interval, 5 a square; 1 never a square
     assert res["neurons"]["embedded_fraction"]["3"] >= res["neurons"]["embedded_fraction"]["1"]
     assert res["neurons"]["embedded_fraction"]["3"] >= 0.9
+    assert res["square"]["embedded_fraction"]["1"] == 0.0
+    assert res["square"]["embedded_fraction"]["5"] >= 0.9
+    # first-layer tanh units (ridges with independent directions) still embed the square;
+    # ReLU units lose rank where inactive and fold distant inputs together
+    ng = res["non_generic"]
+    assert ng["tanh_act1"]["embedded"] == 1.0 and ng["tanh_act1"]["deficient"] == 0.0
+    assert ng["relu_act1"]["deficient"] > 0.05 and ng["relu_act1"]["nrmse"] > ng["tanh_act1"]["nrmse"]
+    assert ng["relu_act3"]["constant"] > 0 and ng["relu_act3"]["false_nn"] > ng["tanh_act3"]["false_nn"]
+    # the greedy search never needs more than Whitney's 2n + 1 = 3 units of [0, 1]
+    assert 1 <= res["minimal"]["k_nonmonotone_units"] <= 3

@@ -332,3 +332,23 @@ def test_rank_deficient_fraction_of_known_jacobians():
         w.rank_deficient_fraction(np.zeros((5, 3)))
     with pytest.raises(ValueError, match="n_intrinsic=2 exceeds"):
         w.rank_deficient_fraction(np.ones((5, 3, 1)), 2)
+
+
+def test_false_neighbors_flag_folds_not_embeddings():
+    x = np.linspace(-1, 1, 401)
+    assert w.false_neighbor_fraction(x, x**3 + x) == 0.0
+    # x and -x share x**2: the mirror image is a false neighbour once 2|x| exceeds 10 grid
+    # steps, i.e. for all but the 9 to 11 samples with |x| <= 5 steps (the last one by round-off)
+    assert 1 - 11 / 401 <= w.false_neighbor_fraction(x, x**2) <= 1 - 9 / 401
+    assert w.false_neighbor_fraction(x, np.ones_like(x)) == 1.0
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(800, 2))
+    assert w.false_neighbor_fraction(X, np.column_stack([np.exp(X[:, 0]), X[:, 1] ** 3 + X[:, 1]])) == 0.0
+    # on a grid, (x1**2, x2) maps (x1, x2) and (-x1, x2) to the same point: false for the
+    # columns with |x1| beyond 5 grid steps (30 of 41, or 32 by round-off at the border)
+    g = np.linspace(-1, 1, 41)
+    G = np.column_stack([a.ravel() for a in np.meshgrid(g, g)])
+    folded = w.false_neighbor_fraction(G, np.column_stack([G[:, 0] ** 2, G[:, 1]]))
+    assert 30 / 41 <= folded <= 32 / 41
+    with pytest.raises(ValueError, match="factor must be a finite number > 0"):
+        w.false_neighbor_fraction(x, x, factor=0)

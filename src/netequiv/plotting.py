@@ -240,7 +240,7 @@ def plot_embedding_survey(survey: dict, tol: float = 0.05):
     return fig
 
 
-def plot_level_sets(X1, X2, fields: dict, *, n_levels: int = 12):
+def plot_level_sets(X1, X2, fields: dict, *, n_levels: int = 12, ncols: int = 2):
     """Level sets of scalar functions of two inputs, one panel each.
 
     Parameters
@@ -251,12 +251,18 @@ def plot_level_sets(X1, X2, fields: dict, *, n_levels: int = 12):
         Panel title -> values on the grid.
     n_levels : int, default=12
         Number of contour levels.
+    ncols : int, default=2
+        Panels per row.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
     """
-    fig, axes = new_figure(len(fields), width=3.3, height=3.1)
+    ncols = min(ncols, len(fields))
+    nrows = -(-len(fields) // ncols)
+    fig, axes = new_figure(ncols, nrows, width=3.4, height=3.2)
+    for ax in axes[len(fields):]:
+        ax.set_visible(False)
     for ax, (title, V) in zip(axes, fields.items()):
         V = np.asarray(V)
         if np.ptp(V) > 0:

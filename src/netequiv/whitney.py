@@ -43,6 +43,7 @@ __all__ = [
     "count_preimages",
     "folded_fraction",
     "rank_deficient_fraction",
+    "false_neighbor_fraction",
     "choose_neurons",
     "embeds_manifold",
     "minimal_embedding_subset",
@@ -708,6 +709,66 @@ def rank_deficient_fraction(jacobians, n_intrinsic=None, *, rtol=1e-6) -> float:
     return float(np.mean(sv[:, n - 1] < rtol * top))
 
 
+def false_neighbor_fraction(x, features, *, factor=10.0) -> float:
+    r"""Fraction of samples whose nearest neighbour in feature space is far away in input space.
+
+    Parameters
+    ----------
+    x : array-like of shape (N, n) or (N,)
+        Input samples.
+    features : array-like of shape (N, k) or (N,)
+        Observations of the same samples.
+    factor : float, default=10.0
+        A neighbour is *false* when its input lies more than ``factor`` times the median
+        nearest-neighbour distance of the inputs away.
+
+    Returns
+    -------
+    fraction : float
+        Fraction of samples with a false nearest neighbour: near 0 when the features
+        embed the inputs, large when they fold or cross (distant inputs, close
+        observations). 1.0 when every feature is constant.
+
+    Raises
+    ------
+    ValueError
+        "x has ... samples, but at least 10 are needed." (likewise ``features``); "x has ...
+        samples but features has ..."; "factor must be a finite number > 0, ...".
+
+    Notes
+    -----
+    The features are standardised column by column (constant columns dropped) and each
+    sample's nearest neighbour :math:`j(i)` among the observations is found. With
+    :math:`\delta` the median distance of an input to its nearest input,
+
+    .. math::
+
+        \text{false}(i) = \bigl[\, \lVert x_{j(i)} - x_i \rVert > \text{factor}\cdot\delta \,\bigr].
+
+    This is the idea of false nearest neighbours used to choose embedding dimensions
+    of delay coordinates :cite:`kennel1992determining`: where observations are an
+    embedding, neighbours in observation space are neighbours in the input.
+
+    Examples
+    --------
+    >>> x = np.linspace(-1, 1, 401)
+    >>> false_neighbor_fraction(x, x**3 + x), round(false_neighbor_fraction(x, x**2), 2)
+    (0.0, 0.98)
+    """
+    from scipy.spatial import cKDTree
+
+    x, features = _check_xf(x, features)
+    factor = check_positive(factor, "factor")
+    F, _ = _standardise(features, features[:1])
+    if F.shape[1] == 0:
+        return 1.0
+    delta = np.median(cKDTree(x).query(x, k=2)[0][:, 1])
+    # the nearest other sample (duplicated observations may come before the sample itself)
+    idx = cKDTree(F).query(F, k=3)[1]
+    nn = np.where(idx[:, 0] == np.arange(len(F)), idx[:, 1], idx[:, 0])
+    return float(np.mean(np.linalg.norm(x[nn] - x, axis=1) > factor * delta))
+
+
 # -------------------------------------------------------------- neurons and embedding
 
 
@@ -1007,7 +1068,8 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
     survey : dict
         ``ks`` (ndarray of int), ``nrmse`` (shape (len(ks), n_trials)), ``units`` (list of
         lists of unit-index arrays), ``embedded_fraction`` (shape (len(ks),)) and, when
-        ``jacobians`` are given, ``rank_deficient`` (shape (len(ks), n_trials)).
+        ``jacobians`` are given, ``rank_deficient`` (shape (len(ks), n_trials));
+        ``false_neighbors`` (shape (len(ks), n_trials), :func:`false_neighbor_fraction`).
 
     Raises
     ------
@@ -1034,6 +1096,7 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
                              f"got {jacobians.shape}.")
     errs = np.zeros((len(ks), n_trials))
     deficient = np.zeros((len(ks), n_trials))
+    false_nn = np.zeros((len(ks), n_trials))
     units = []
     for a, k in enumerate(ks):
         row = []
@@ -1043,10 +1106,12 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
             row.append(u)
             errs[a, trial] = embeds_manifold(x, acts[:, u], tol=tol, random_state=offset,
                                              interpolator_kwargs=interpolator_kwargs)[1]
+            false_nn[a, trial] = false_neighbor_fraction(x, acts[:, u])
             if jacobians is not None:
                 deficient[a, trial] = rank_deficient_fraction(jacobians[:, u], min(int(k), x.shape[1]))
         units.append(row)
-    out = {"ks": ks, "nrmse": errs, "units": units, "embedded_fraction": (errs < tol).mean(axis=1)}
+    out = {"ks": ks, "nrmse": errs, "units": units, "embedded_fraction": (errs < tol).mean(axis=1),
+           "false_neighbors": false_nn}
     if jacobians is not None:
         out["rank_deficient"] = deficient
     return out
