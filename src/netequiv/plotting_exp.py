@@ -109,14 +109,17 @@ def plot_monotone_pair(x, y_a, y_b, res):
     fig.colorbar(sc, ax=ax1, label="input $x$")
     s = np.argsort(ya[te])
     ax2.plot(ya[te][s], yb[te][s], color="0.7", lw=4, label="truth $y^B(y^A)$")
-    ax2.plot(ya[te], _col(res.predictions["b_from_a"]), ".", ms=3, label="$T(y^A)$, held out")
-    ax2.plot(_col(res.predictions["a_from_b"]), yb[te], "x", ms=3, label=r"$T^{-1}(y^B)$, held out")
+    ax2.plot(ya[te], _col(res.predictions["b_from_a"]), "o", ms=4, mfc="none", color="tab:blue",
+             label="$T(y^A)$, held out")
+    ax2.plot(_col(res.predictions["a_from_b"]), yb[te], "x", ms=3, color="tab:red",
+             label=r"$T^{-1}(y^B)$, held out")
     ax2.set_xlabel("$y^A$")
     ax2.set_ylabel("$y^B$")
     ax2.legend(frameon=False, fontsize=7)
-    ax3.semilogy(x[te], np.abs(_col(res.predictions["b_from_a"]) - yb[te]) / yb.std(), ".", ms=3, label="$T$")
+    ax3.semilogy(x[te], np.abs(_col(res.predictions["b_from_a"]) - yb[te]) / yb.std(), "o", ms=4, mfc="none",
+                 color="tab:blue", label="$T$")
     ax3.semilogy(x[te], np.abs(_col(res.predictions["a_from_b"]) - ya[te]) / ya.std(), "x", ms=3,
-                 label="$T^{-1}$")
+                 color="tab:red", label="$T^{-1}$")
     ax3.set_xlabel("input $x$")
     ax3.set_ylabel("|error| / std of target")
     ax3.legend(frameon=False)
