@@ -50,6 +50,7 @@ __all__ = [
     "embedding_agreement",
     "one_way_error",
     "neuron_sweep",
+    "verdict_text",
 ]
 
 #: side length ``s`` of the input square :math:`[0, s]^2`
@@ -64,7 +65,7 @@ FIELD_ARCHITECTURES = {
 #: architectures of the two networks that learn the scalar function
 SCALAR_ARCHITECTURES = {
     "A": {"hidden": (32, 32, 32), "activation": "tanh"},
-    "B": {"hidden": (40, 40), "activation": "softplus"},
+    "B": {"hidden": (40, 40), "activation": "silu"},
 }
 
 # centres, widths and heights of the two Gaussians of the scalar function
@@ -458,7 +459,7 @@ def fit_scalar_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int
     -------
     NetworkPair
         A has ``SCALAR_ARCHITECTURES["A"]`` (tanh, 32-32-32), B has
-        ``SCALAR_ARCHITECTURES["B"]`` (softplus, 40-40).
+        ``SCALAR_ARCHITECTURES["B"]`` (SiLU, 40-40).
 
     Raises
     ------
@@ -776,3 +777,56 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
             units.append(row)
     return {"ks": ks_arr.astype(int), "relative": rel, "max_nrmse": mx, "units": units, "failures": failures,
             "median_relative": np.median(rel, axis=1), "target_names": target.names}
+
+
+def verdict_text(summary: dict, *, agreement_tol: float = 0.1) -> str:
+    r"""The verdict of a comparison in words, with the criteria that failed.
+
+    Parameters
+    ----------
+    summary : dict
+        :meth:`netequiv.Comparison.summary`, or any dict with ``forward_max_nrmse`` and
+        ``backward_max_nrmse`` (and optionally ``threshold``, default 0.05, and
+        ``agreement_rms``; without it the coordinate criterion is not checked).
+    agreement_tol : float, default=0.1
+        Threshold of the coordinate agreement RMS (that of :func:`netequiv.compare_observations`).
+
+    Returns
+    -------
+    text : str
+        ``"equivalent"``, or ``"not equivalent (...)"`` naming every failed criterion.
+
+    Raises
+    ------
+    ValueError
+        "summary lacks forward_max_nrmse and backward_max_nrmse ..."; "agreement_tol must be a
+        finite number > 0, ...".
+
+    Notes
+    -----
+    The rule is that of :func:`netequiv.compare_observations`: worst held-out NRMSE below the
+    threshold in both directions, and coordinate agreement RMS below ``agreement_tol``.
+    A NaN error counts as a failure.
+
+    Examples
+    --------
+    >>> verdict_text({"forward_max_nrmse": 0.01, "backward_max_nrmse": 0.9, "agreement_rms": 0.02})
+    'not equivalent (B->A NRMSE 0.9 >= 0.05)'
+    """
+    try:
+        fwd, bwd = float(summary["forward_max_nrmse"]), float(summary["backward_max_nrmse"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            "summary lacks forward_max_nrmse and backward_max_nrmse; pass Comparison.summary() or a dict "
+            "with both worst-feature NRMSEs."
+        ) from None
+    agreement_tol = check_positive(agreement_tol, "agreement_tol")
+    thr = float(summary.get("threshold", 0.05))
+    reasons = []
+    for name, err in (("A->B", fwd), ("B->A", bwd)):
+        if not err < thr:
+            reasons.append(f"{name} NRMSE {err:.2g} >= {thr:g}")
+    rms = summary.get("agreement_rms")
+    if rms is not None and not float(rms) < agreement_tol:
+        reasons.append(f"coordinate RMS {float(rms):.2f} >= {agreement_tol:g}")
+    return "equivalent" if not reasons else f"not equivalent ({'; '.join(reasons)})"

@@ -78,7 +78,7 @@ def plot_scalar_function(U1, U2, G, *, title: str = "$g(u)$", n_levels: int = 14
     fig, (ax,) = new_figure(1, width=3.9, height=3.2)
     cs = ax.contourf(U1, U2, G, levels=n_levels, cmap="RdBu_r")
     ax.contour(U1, U2, G, levels=cs.levels, colors="k", linewidths=0.3)
-    fig.colorbar(cs, ax=ax, label="value")
+    fig.colorbar(cs, ax=ax, label=title)
     ax.set_title(title)
     ax.set_xlabel("$u_1$")
     ax.set_ylabel("$u_2$")
