@@ -76,8 +76,8 @@ def test_training_validation():
         train_autoencoder(x, widths=(4,), epochs=0, cache=False, progress=False)
     with pytest.raises(ValueError, match="name"):
         train_autoencoder(x, name="../x", **kw)
-    with pytest.raises(ValueError, match="latent_noise"):
-        train_autoencoder(x, latent_noise=-1.0, **kw)
+    with pytest.raises(ValueError, match="weight_decay"):
+        train_autoencoder(x, weight_decay=-1.0, **kw)
 
 
 def test_training_reduces_loss_and_reports_rmse():

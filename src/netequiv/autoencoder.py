@@ -32,12 +32,6 @@ _ACTIVATIONS = {
 _FORMAT_VERSION = 2  # bump when the architecture or the training loop changes
 
 
-def _nonnegative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
-    return float(value)
-
-
 def _positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
@@ -165,8 +159,6 @@ def train_autoencoder(
     lr: float = 2e-3,
     batch_size: int = 32,
     weight_decay: float = 0.0,
-    latent_noise: float = 0.0,
-    latent_penalty: float = 0.0,
     cache: bool = True,
     name: str = "cae",
     progress: bool = True,
@@ -237,9 +229,9 @@ def train_autoencoder(
     batch_size = _positive_int(batch_size, "batch_size")
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}.")
-    weight_decay = _nonnegative(weight_decay, "weight_decay")
-    latent_noise = _nonnegative(latent_noise, "latent_noise")
-    latent_penalty = _nonnegative(latent_penalty, "latent_penalty")
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) or not np.isfinite(weight_decay) or weight_decay < 0:
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
+    weight_decay = float(weight_decay)
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
         raise ValueError(f"name must be a non-empty string of letters, digits, '-' or '_', got {name!r}.")
     n, size = arr.shape[0], arr.shape[1]
@@ -250,9 +242,7 @@ def train_autoencoder(
 
     params = dict(
         model=model.config, seed=int(seed), epochs=epochs, lr=float(lr), batch_size=batch_size,
-        weight_decay=weight_decay, latent_noise=latent_noise, latent_penalty=latent_penalty,
-        version=_FORMAT_VERSION,
-        data=hashlib.sha256(arr.tobytes()).hexdigest(), shape=list(arr.shape),
+        weight_decay=weight_decay, version=_FORMAT_VERSION, data=hashlib.sha256(arr.tobytes()).hexdigest(), shape=list(arr.shape),
     )  # fmt: skip
     path = cache_dir("models") / f"{name}_{key(**params)}.pt" if cache else None
     if path is not None and path.is_file():
@@ -281,14 +271,7 @@ def train_autoencoder(
         total = 0.0
         for i in range(0, n, batch_size):
             batch = x[perm[i : i + batch_size]]
-            z = model.encode(batch)
-            if latent_noise > 0:
-                zn = z + latent_noise * torch.randn(z.shape, generator=gen)
-            else:
-                zn = z
-            loss = torch.mean((model.decode(zn) - batch) ** 2)
-            if latent_penalty > 0:
-                loss = loss + latent_penalty * torch.mean(torch.sum(z**2, dim=1))
+            loss = torch.mean((model(batch) - batch) ** 2)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
