@@ -16,8 +16,13 @@ with :math:`\underline{\lambda}` the smallest eigenvalue over all samples, every
 A k-d tree returns these candidates (a ball query with one radius per point), the cheap
 symmetric bound :math:`\|\Delta\|^2(\lambda_{\min}(M_i)+\lambda_{\min}(M_j)) \le 2R^2` prunes
 them, the exact metric distance is evaluated on the rest in chunks, and pairs beyond
-:math:`R` are dropped.  Memory stays
-proportional to the number of kept pairs; no dense N x N array is ever formed.
+:math:`R` are dropped.  The query points are processed in chunks holding at most a few
+million candidate pairs.  In the Euclidean case (no metric) one dual-tree traversal per chunk
+(``cKDTree.sparse_distance_matrix``) returns the pairs together with their distances.
+
+The result is assembled directly in compressed sparse row form (:func:`radius_graph_csr`,
+int32 column indices below 2**31 samples), so memory stays proportional to the number of kept
+pairs; no dense N x N array is ever formed.
 """
 
 from __future__ import annotations
