@@ -615,9 +615,9 @@ def horse_views(
     Notes
     -----
     The horse is nearly mirror-symmetric about its own vertical mid-plane.  With a
-    horizontal camera (``elevation=0``) the silhouettes at :math:`\theta` and
-    :math:`-\theta` therefore almost coincide, and the silhouette at
-    :math:`\theta + \pi` is exactly the mirror image of the one at :math:`\theta`;
+    horizontal camera (``elevation=0``) the silhouettes at :math:`\\theta` and
+    :math:`-\\theta` therefore almost coincide, and the silhouette at
+    :math:`\\theta + \\pi` is exactly the mirror image of the one at :math:`\\theta`;
     only the shading tells such views apart, and an autoencoder tends to place the
     head-on and tail-on views close together in its latent space.  A camera looking
     down by about 20 degrees (``elevation=np.radians(20)``) breaks both symmetries.
