@@ -31,6 +31,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import json  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -103,6 +104,11 @@ def run_notebook(name: str, workdir: Path, *, parameters: dict | None = None) ->
         cmd += ["-y", json.dumps(parameters)]
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "BOOK_FAST": "1"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    keep = os.environ.get("NETEQUIV_EXECUTED_DIR")
+    if keep and proc.returncode == 0:
+        # `make test` builds the fast book from these copies (scripts/build_fast_book.py)
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(output, Path(keep) / f"{name}.ipynb")
     return NotebookRun(name, output, results_dir, proc.returncode, proc.stdout + proc.stderr)
 
 
