@@ -264,6 +264,8 @@ def compare_observations(
         (``n_degenerate_a``/``n_degenerate_b``).
     dmap_kwargs, interpolator_kwargs : dict, optional
         Passed to :class:`~netequiv.DiffusionMaps` and :class:`~netequiv.KernelInterpolator`.
+        The bandwidth rule defaults to the 40th neighbour on a 1-D manifold and the 10th
+        otherwise (``n_neighbors_epsilon``).
 
     Returns
     -------
@@ -300,7 +302,10 @@ def compare_observations(
     n_test = max(1, int(round(float(test_size) * len(ya))))
     test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
     seed = int(rng.integers(2**31))
-    dk = dict(dmap_kwargs or {})
+    # On a 1-D manifold the 10th neighbour lies within a few random sampling gaps, and the
+    # widest gaps then nearly disconnect the graph (a jump in phi); 40 neighbours cut the
+    # transformation error of a monotone pair 30-fold in the measurements of chapter (a).
+    dk = {"n_neighbors_epsilon": 40 if n_intrinsic == 1 else 10, **(dmap_kwargs or {})}
     ik = {"random_state": seed, **(interpolator_kwargs or {})}
 
     def sub(M, idx):
