@@ -45,7 +45,7 @@ The chapter ends with a table of the comparisons and the claims they support.
 | [Whitney's embedding reasoning](whitney.ipynb) | Necessary | why $2n+1$ observations, folds of a scalar map |
 | [Diffusion maps](diffusion_maps.ipynb) | Necessary | eigenfunctions of a square, selection of non-harmonic coordinates |
 | [A Mahalanobis-like metric](mahalanobis.ipynb) | Necessary | the local metric from Jacobians, observation independence |
-| Experiments (a) | Helpful | the same construction with one input |
+| [Experiments (a): one input](exp_a_scalar.ipynb) | Helpful | the same construction with one input |
 
 - **Time to learn**: 25 minutes of reading. Running the notebook takes under a minute in
   fast mode and 3–5 minutes in full mode on 2 CPU cores, training included (trained networks
@@ -73,6 +73,7 @@ from myst_nb import glue
 from netequiv import compare, compare_observations, observe
 from netequiv import field_tasks as ft
 from netequiv import plotting_fields as pf
+from netequiv.scalar_tasks import markdown_table
 from netequiv.whitney import choose_neurons
 """))
 
@@ -480,10 +481,10 @@ rows = [
     ("scalar: A vs B", f"A: 5 units of {layer_a}; B: {layer_b} + output ({state_b.n_features})", res5.summary(),
      "Whitney: $2n + 1 = 5$ generic neurons suffice to reconstruct the other network"),
 ]
-head = ["| pair | observed units | error A→B | error B→A | verdict | claim supported |", "|---|---|---|---|---|---|"]
-body = [f"| {p} | {o} | {s['forward_relative']:.1e} | {s['backward_relative']:.1e} | {ft.verdict_text(s)} | {c} |"
-        for p, o, s, c in rows]
-Markdown("\n".join(head + body))
+table = [{"pair": p, "observed": o, "fwd": s["forward_relative"], "bwd": s["backward_relative"],
+          "verdict": ft.verdict_text(s), "claim": c} for p, o, s, c in rows]
+Markdown(markdown_table(table, {"pair": "pair", "observed": "observed units", "fwd": "error A→B",
+                                "bwd": "error B→A", "verdict": "verdict", "claim": "claim supported"}))
 """))
 
 add(code(r"""

@@ -178,7 +178,7 @@ def shear_rotation(scale: float = 1.1, angle_deg: float = 30.0, shear: float = 0
 
     Examples
     --------
-    >>> float(np.linalg.det(shear_rotation(2.0, 45.0, 3.0)))
+    >>> round(float(np.linalg.det(shear_rotation(2.0, 45.0, 3.0))), 12)
     4.0
     """
     c = check_positive(scale, "scale")
