@@ -119,6 +119,9 @@ def test_one_way_error_fails_from_a_scalar_and_succeeds_towards_it(analytic):
     u, (ya, Ja), _, (g, Jg) = analytic
     alone = ft.one_way_error(g, Jg, ya)
     assert alone["n_coords"] == 1
+    # one coordinate: the same construction (and bandwidth rule) as compare_observations on a curve
+    both = compare_observations(g, ya, metric_a=Jg, metric_b=Ja, n_intrinsic=1)
+    assert alone["relative"] == pytest.approx(both.forward_error["relative"], rel=1e-9)
     assert alone["relative"] > 0.3  # one value cannot tell the points of a level curve apart
     towards = ft.one_way_error(ya, Ja, g)
     assert towards["relative"] < 2e-2

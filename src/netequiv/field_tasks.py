@@ -618,6 +618,9 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     n_eigenvectors : int, default=10
     dmap_kwargs, interpolator_kwargs : dict, optional
         Passed to :class:`~netequiv.DiffusionMaps` and :class:`~netequiv.KernelInterpolator`.
+        As in :func:`netequiv.compare_observations`, the bandwidth is set by the 40th
+        neighbour when one coordinate is used and by the 10th otherwise, unless
+        ``dmap_kwargs`` gives ``n_neighbors_epsilon``.
 
     Returns
     -------
@@ -672,8 +675,10 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     metric = metric_from_jacobians(J, n_intrinsic=n_coords, rcond=check_positive(jacobian_rcond, "jacobian_rcond"),
                                    degenerate="clip")
     train, test, seed = _split(len(ya), test_size, random_state)
+    # the default bandwidth rule of compare_observations: 40th neighbour on a curve, 10th otherwise
+    dk = {"n_neighbors_epsilon": 40 if n_coords == 1 else 10, **(dmap_kwargs or {})}
     coords = intrinsic_coordinates(ya[train], metric[train], n_intrinsic=n_coords, n_eigenvectors=n_eigenvectors,
-                                   random_state=seed, **(dmap_kwargs or {}))
+                                   random_state=seed, **dk)
     g = KernelInterpolator(**{"random_state": seed, **(interpolator_kwargs or {})}).fit(coords.coords, yb[train])
     pred = g.predict(coords.transform(ya[test], metric[test]))
     summary = summarize_errors(yb[test], pred)
