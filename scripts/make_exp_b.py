@@ -47,7 +47,7 @@ The chapter ends with a table of the comparisons and the claims they support.
 | [A Mahalanobis-like metric](mahalanobis.ipynb) | Necessary | the local metric from Jacobians, observation independence |
 | [Experiments (a): one input](exp_a_scalar.ipynb) | Helpful | the same construction with one input |
 
-- **Time to learn**: 25 minutes of reading. Running the notebook takes under a minute in
+- **Time to learn**: 25 minutes of reading. Running the notebook takes about a minute in
   fast mode and 3–5 minutes in full mode on 2 CPU cores, training included (trained networks
   are cached, so reruns are faster).
 - **Paper**: example (b) of {cite}`bertalan2024transformations` (observations of
@@ -392,6 +392,7 @@ glue("k5_verdict", ft.verdict_text(res5.summary()), display=False)
 k5_ok = max(res5.forward_error["max_nrmse"], res5.backward_error["max_nrmse"]) < 0.05
 glue("k5_errors_pass", "pass" if k5_ok else "fail", display=False)
 glue("k5_r2_a", emb5["A"]["r2"], display=False)
+glue("state_dim", state_b.n_features, display=False)
 glue("k5_r2_b", emb5["B"]["r2"], display=False)
 sv = np.linalg.svd(acts_a.jac, compute_uv=False)
 glue("k5_sv_ratio", float(np.quantile(sv[:, 1] / sv[:, 0], 0.01)), display=False)
@@ -411,7 +412,8 @@ agree less well than for the vector fields ($R^2 =$ {glue:text}`k5_agreement_r2:
 ($R^2 =$ {glue:text}`k5_r2_a:.3f` for A's five units, {glue:text}`k5_r2_b:.3f` for B's state),
 but less close than the field outputs were. The Mahalanobis-like distance is exact only to
 second order, and these observations are harder for it than two smooth outputs: they are
-curved surfaces in $\mathbb R^5$ and $\mathbb R^{41}$, and A's five units barely resolve one
+curved surfaces in $\mathbb R^5$ and in the {glue:text}`state_dim`-dimensional space of B's
+state, and A's five units barely resolve one
 direction in parts of the square (the smaller singular value of their Jacobian falls to
 {glue:text}`k5_sv_ratio:.2f` of the larger one at 1 % of the points). We report the verdict
 as computed, with the criterion that decided it.
