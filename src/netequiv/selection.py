@@ -53,7 +53,9 @@ def _local_linear_loo(X: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
     c = W @ (X * y[:, None]) - mu * ybar[:, None]
 
     diag = np.einsum("nii->ni", C).clip(min=0.0)
-    reg = _LOCAL_RIDGE * diag + 1e-14 * diag.mean(axis=1, keepdims=True) + 1e-300
+    # the floor, relative to the global spread of X, bounds the slope where the moment
+    # formula cancels catastrophically (weights concentrated on a few near-identical points)
+    reg = _LOCAL_RIDGE * diag + 1e-10 * float(X.var(axis=0).mean()) + 1e-300
     C[:, np.arange(d), np.arange(d)] += reg
     beta = np.linalg.solve(C, c[:, :, None])[:, :, 0]
     fit = ybar + np.einsum("ni,ni->n", beta, X - mu)

@@ -18,13 +18,21 @@ aligned embeddings whose small disagreement would be amplified near the boundary
 
 **Verdict.**  A and B are judged *equivalent on the sampled manifold* when, on held-out
 samples, every non-constant observed feature is reproduced in both directions with
-NRMSE (RMSE / standard deviation of the feature) below ``tol`` (default 0.05), and the two
-networks' intrinsic coordinates agree after orthogonal alignment (coordinate RMS
-difference of standardised coordinates below ``agreement_tol``, default 0.1).  The
-thresholds separated every success (NRMSE <= 1.4e-2) from every failure (>= 0.083) measured
-in the prototype; ``error_floor`` raises ``tol`` to the networks' own error level when
-that is larger.  A one-directional success (B is a function of A but not conversely) is
-*not* equivalence.
+NRMSE (RMSE / standard deviation of the feature) below ``tol`` (default 0.05): each
+network's observations are then a smooth function of the other's, which is the
+definition.  The threshold separated every success (NRMSE <= 1.4e-2) from every failure
+(>= 0.083) measured in the prototype; ``error_floor`` raises it to the networks' own error
+level when that is larger.  A one-directional success (B is a function of A but not
+conversely) is *not* equivalence.
+
+The agreement of the two networks' intrinsic coordinates after orthogonal alignment
+(``agreement_rms``, RMS difference of standardised coordinates) is reported as the
+consistency diagnostic of the paper's "consistent intrinsic representation".  It is not
+part of the verdict unless ``agreement_tol`` is given: with more observed neurons than
+input dimensions the curvature of the observed manifold biases the coordinates slightly
+(RMS 0.15 for five neurons of a two-input network whose transformation errors were 7e-3
+both ways, chapter (b)), so requiring RMS < 0.1 would reject an equivalence that the
+held-out errors establish.
 
 See the chapters *Experiments (a)* and *(b)* of the book.
 """
@@ -126,8 +134,10 @@ class Comparison:
     agreement_r2, agreement_rms : float
         Agreement of A's and B's intrinsic coordinates on the training samples after
         orthogonal alignment.
-    threshold, agreement_threshold : float
-        The thresholds the verdict used.
+    threshold : float
+        The NRMSE threshold the verdict used.
+    agreement_threshold : float or None
+        The coordinate-agreement threshold, when it was part of the verdict.
     coords_a, coords_b : IntrinsicCoordinates
     g_a, g_b : KernelInterpolator
         :math:`G_A` (B's coordinates -> A's observations) and :math:`G_B` (A's coordinates ->
@@ -146,7 +156,7 @@ class Comparison:
     agreement_r2: float
     agreement_rms: float
     threshold: float
-    agreement_threshold: float
+    agreement_threshold: float | None
     coords_a: IntrinsicCoordinates
     coords_b: IntrinsicCoordinates
     g_a: KernelInterpolator
@@ -219,7 +229,7 @@ def compare_observations(
     random_state=0,
     n_eigenvectors: int = 10,
     tol: float = 0.05,
-    agreement_tol: float = 0.1,
+    agreement_tol: float | None = None,
     error_floor: float = 0.0,
     jacobian_rcond: float = 1e-2,
     dmap_kwargs: dict | None = None,
@@ -249,8 +259,10 @@ def compare_observations(
         Seed of the split and every randomised step.
     n_eigenvectors : int, default 10
         Eigenvectors computed by each diffusion map before the selection.
-    tol, agreement_tol : float
-        Verdict thresholds (module notes).
+    tol : float, default 0.05
+        NRMSE threshold of the verdict (module notes).
+    agreement_tol : float, optional
+        If given, the verdict also requires ``agreement_rms < agreement_tol``.
     error_floor : float, default 0
         The networks' own error level (NRMSE); the threshold is ``max(tol, error_floor)``.
     jacobian_rcond : float, default 1e-2
@@ -264,8 +276,8 @@ def compare_observations(
         (``n_degenerate_a``/``n_degenerate_b``).
     dmap_kwargs, interpolator_kwargs : dict, optional
         Passed to :class:`~netequiv.DiffusionMaps` and :class:`~netequiv.KernelInterpolator`.
-        The bandwidth rule defaults to the 40th neighbour on a 1-D manifold and the 10th
-        otherwise (``n_neighbors_epsilon``).
+        The bandwidth rule defaults to the 40th neighbour on a 1-D manifold and to the
+        ``max(10, N_train/100)``-th otherwise (``n_neighbors_epsilon``).
 
     Returns
     -------
@@ -283,7 +295,9 @@ def compare_observations(
     check_same_samples(ya, yb, "y_a", "y_b")
     if not 0.0 < float(test_size) < 1.0:
         raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}.")
-    tol, agreement_tol = check_positive(tol, "tol"), check_positive(agreement_tol, "agreement_tol")
+    tol = check_positive(tol, "tol")
+    if agreement_tol is not None:
+        agreement_tol = check_positive(agreement_tol, "agreement_tol")
     rc = check_positive(jacobian_rcond, "jacobian_rcond")
     Ma, bad_a = _as_metric(metric_a, len(ya), n_intrinsic, "metric_a", rc)
     Mb, bad_b = _as_metric(metric_b, len(yb), n_intrinsic, "metric_b", rc)
@@ -305,7 +319,10 @@ def compare_observations(
     # On a 1-D manifold the 10th neighbour lies within a few random sampling gaps, and the
     # widest gaps then nearly disconnect the graph (a jump in phi); 40 neighbours cut the
     # transformation error of a monotone pair 30-fold in the measurements of chapter (a).
-    dk = {"n_neighbors_epsilon": 40 if n_intrinsic == 1 else 10, **(dmap_kwargs or {})}
+    # In 2-D the sampling noise of the eigenvectors sets an error floor (~9e-3 at the 10th
+    # neighbour for N = 2000, halved at the 20th, chapter (b)): about N/100 neighbours.
+    k_eps = 40 if n_intrinsic == 1 else max(10, round(len(train) / 100))
+    dk = {"n_neighbors_epsilon": k_eps, **(dmap_kwargs or {})}
     ik = {"random_state": seed, **(interpolator_kwargs or {})}
 
     def sub(M, idx):
@@ -324,7 +341,7 @@ def compare_observations(
     align = align_embeddings(ca.coords, cb.coords)
     threshold = max(tol, float(error_floor))
     ok = lambda e: np.isfinite(e["max_nrmse"]) and e["max_nrmse"] < threshold  # noqa: E731
-    equivalent = bool(ok(fe) and ok(be) and align.rms < agreement_tol)
+    equivalent = bool(ok(fe) and ok(be) and (agreement_tol is None or align.rms < agreement_tol))
     return Comparison(
         equivalent=equivalent,
         forward_nrmse=fwd,
