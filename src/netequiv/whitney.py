@@ -297,25 +297,16 @@ def _close_pairs(start, end, closed, tol):
 
 def _events(pairs: np.ndarray, m: int, closed: bool) -> list[np.ndarray]:
     """Group neighbouring edge pairs into events (one per crossing or near-contact)."""
-    h = len(pairs)
-    parent = np.arange(h)
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
+    def near(a, b):
+        return _index_gap(a[:, None], b[None, :], m, closed) <= 1
 
-    for a in range(h):
-        for b in range(a + 1, h):
-            ia, ja = pairs[a]
-            ib, jb = pairs[b]
-            same = (_index_gap(ia, ib, m, closed) <= 1) & (_index_gap(ja, jb, m, closed) <= 1)
-            swapped = (_index_gap(ia, jb, m, closed) <= 1) & (_index_gap(ja, ib, m, closed) <= 1)
-            if same or swapped:
-                parent[find(a)] = find(b)
-    roots = np.array([find(a) for a in range(h)], dtype=int)
-    return [np.flatnonzero(roots == r) for r in np.unique(roots)]
+    i, j = pairs[:, 0], pairs[:, 1]
+    linked = (near(i, i) & near(j, j)) | (near(i, j) & near(j, i))
+    _, labels = connected_components(csr_matrix(linked), directed=False)
+    return [np.flatnonzero(labels == r) for r in np.unique(labels)]
 
 
 def _fold_indices(values: np.ndarray, closed: bool) -> np.ndarray:
