@@ -7,7 +7,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from netequiv.autoencoder import ConvAutoencoder, encode_images, train_autoencoder  # noqa: E402
+from netequiv.autoencoder import (  # noqa: E402
+    ARCHITECTURES,
+    SETTINGS,
+    ConvAutoencoder,
+    encode_images,
+    train_autoencoder,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -29,21 +35,25 @@ def _blobs(n=24, size=16):
     return np.exp(-d2 / (2 * (size / 10) ** 2)).astype(np.float32)
 
 
-def test_shapes_and_two_architectures():
-    a = ConvAutoencoder(latent_dim=3, widths=(16, 32, 64), size=64, activation="elu")
-    b = ConvAutoencoder(latent_dim=8, widths=(8, 16, 32, 32), size=64, activation="tanh")
-    x = torch.rand(5, 1, 64, 64)
+@pytest.mark.parametrize("setting", sorted(SETTINGS))
+def test_shapes_and_two_architectures(setting):
+    size = SETTINGS[setting]["size"]
+    a = ConvAutoencoder(size=size, **ARCHITECTURES["A"])
+    b = ConvAutoencoder(size=size, **ARCHITECTURES["B"])
+    x = torch.rand(5, 1, size, size)
     for model, latent, depth in ((a, 3, 3), (b, 8, 4)):
         z = model.encode(x)
         assert z.shape == (5, latent)
-        assert model.decode(z).shape == (5, 1, 64, 64)
-        assert model(x).shape == (5, 1, 64, 64)
+        assert model.decode(z).shape == (5, 1, size, size)
+        assert model(x).shape == (5, 1, size, size)
         assert sum(isinstance(m, torch.nn.Conv2d) for m in model.encoder) == depth
         assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in model.decoder) == depth
-    assert a.config == dict(latent_dim=3, widths=[16, 32, 64], size=64, activation="elu")
+    assert a.config == dict(latent_dim=3, widths=[16, 32, 64], size=size, activation="gelu")
+    assert b.config["activation"] != a.config["activation"]
     n_a = sum(p.numel() for p in a.parameters())
     n_b = sum(p.numel() for p in b.parameters())
     assert n_a != n_b
+    assert set(SETTINGS[setting]) == {"size", "epochs", "lr", "batch_size"}
 
 
 def test_architecture_validation():
