@@ -51,6 +51,26 @@ def test_reconstruct_embedding_and_fold():
     assert bad["errors"]["output"] < 1e-3
 
 
+def test_reconstruct_via_the_input():
+    x = np.linspace(0, 1, 300)
+    y = np.sin(6 * x)
+    # a saturated unit embeds [0, 1] but squeezes its ends: the direct map to y is steep there
+    h = np.tanh(6 * x - 3)
+    two = mn.reconstruct(h, {"input": x, "output": y}, via="input")
+    direct = mn.reconstruct(h, {"input": x, "output": y})
+    assert two["errors"]["input"] == direct["errors"]["input"]  # the first stage is the same fit
+    # the second stage: G fitted on the training inputs, evaluated at the reconstructed ones
+    from netequiv.interpolate import KernelInterpolator
+    from netequiv.whitney import _standardise
+
+    tr = two["train_index"]
+    Z_train, Z_test = _standardise(x[tr, None], two["predictions"]["input"])
+    pred = KernelInterpolator(random_state=0).fit(Z_train, y[tr, None]).predict(Z_test)
+    assert np.array_equal(pred, two["predictions"]["output"])
+    with pytest.raises(ValueError, match="via must name one of the targets"):
+        mn.reconstruct(h, {"input": x}, via="x")
+
+
 def test_reconstruct_constant_features_predict_the_mean():
     x = np.linspace(0, 1, 100)
     res = mn.reconstruct(np.ones((100, 2)), {"input": x})
@@ -217,12 +237,14 @@ def test_neuron_count_survey_is_consistent(interval):
     jac = np.zeros((len(x), acts.shape[1], 1))
     sv = mn.neuron_count_survey(x, acts, y, ks=(1, 2), n_trials=4, jacobians=jac + 1.0, random_state=2)
     assert sv["k"] == [1] * 4 + [2] * 4 and sv["ks"] == [1, 2] and sv["whitney"] == 3
-    for k, units, ie, oe, fnn, gap, reason in zip(sv["k"], sv["units"], sv["input_error"], sv["output_error"],
-                                                 sv["false_neighbors"], sv["gap"], sv["reason"]):
+    for k, units, ie, oe, od, fnn, gap, reason in zip(sv["k"], sv["units"], sv["input_error"], sv["output_error"],
+                                                     sv["output_error_direct"], sv["false_neighbors"], sv["gap"],
+                                                     sv["reason"]):
         assert len(units) == k and 3 not in units  # the constant unit is never chosen
         F = acts[:, units]
         assert ie == embeds_manifold(x, F, random_state=2)[1]
-        assert oe == mn.reconstruct(F, {"output": y}, random_state=2)["errors"]["output"]
+        assert oe == mn.reconstruct(F, {"input": x, "output": y}, via="input", random_state=2)["errors"]["output"]
+        assert od == mn.reconstruct(F, {"output": y}, random_state=2)["errors"]["output"]
         assert fnn == false_neighbor_fraction(x, F)
         assert gap == mn.separation_gap(x, F)
         assert (reason == "embeds") == (ie < 0.05)
