@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._validation import check_positive
 from .cache import atomic_path, cache_dir, key
 
 __all__ = ["ConvAutoencoder", "train_autoencoder", "encode_images", "ARCHITECTURES", "SETTINGS"]
@@ -190,7 +191,7 @@ def train_autoencoder(
     epochs : int, default 150
         Passes over the data.
     lr : float, default 2e-3
-        Peak learning rate of Adam; it follows a cosine schedule down to ``lr / 100``.
+        Peak learning rate of AdamW; it follows a cosine schedule down to ``lr / 100``.
     batch_size : int, default 32
     weight_decay : float, default 0.0
         Decoupled weight decay (AdamW).
@@ -217,7 +218,8 @@ def train_autoencoder(
     ValueError
         "images must have shape (N, H, H) or (N, 1, H, H)", "images has ... samples, but
         at least 2 are needed", "images contains NaN or inf", "epochs/batch_size must be
-        a positive integer", "lr must be a finite number > 0", "weight_decay must be a
+        a positive integer", "lr must be a finite number > 0" (or "a positive number"),
+        "weight_decay must be a
         finite number >= 0", "name must be a non-empty string of letters, digits, '-' or
         '_'", and those of :class:`ConvAutoencoder`.
 
@@ -241,11 +243,14 @@ def train_autoencoder(
     arr = _as_images(images)
     epochs = _positive_int(epochs, "epochs")
     batch_size = _positive_int(batch_size, "batch_size")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}.")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) or not np.isfinite(weight_decay) or weight_decay < 0:
+    lr = check_positive(lr, "lr")
+    try:
+        wd = float(weight_decay)
+    except (TypeError, ValueError):
+        wd = np.nan
+    if not np.isfinite(wd) or wd < 0:
         raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
-    weight_decay = float(weight_decay)
+    weight_decay = wd
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
         raise ValueError(f"name must be a non-empty string of letters, digits, '-' or '_', got {name!r}.")
     n, size = arr.shape[0], arr.shape[1]
@@ -255,7 +260,7 @@ def train_autoencoder(
     x = torch.from_numpy(arr).unsqueeze(1)
 
     params = dict(
-        model=model.config, seed=int(seed), epochs=epochs, lr=float(lr), batch_size=batch_size,
+        model=model.config, seed=int(seed), epochs=epochs, lr=lr, batch_size=batch_size,
         weight_decay=weight_decay, version=_FORMAT_VERSION, data=hashlib.sha256(arr.tobytes()).hexdigest(), shape=list(arr.shape),
     )  # fmt: skip
     path = cache_dir("models") / f"{name}_{key(**params)}.pt" if cache else None
@@ -270,8 +275,8 @@ def train_autoencoder(
         return model, info
 
     gen = torch.Generator().manual_seed(int(seed))
-    opt = torch.optim.AdamW(model.parameters(), lr=float(lr), weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=float(lr) / 100)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=lr / 100)
     history = np.empty(epochs)
     epochs_iter = range(epochs)
     if progress:
