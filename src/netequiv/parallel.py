@@ -229,7 +229,9 @@ def run_pairs(
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # the scheduler's HTTP server binds a port even without a dashboard: a free one,
+            # so that a second cluster on the machine neither fails nor warns
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as own,
