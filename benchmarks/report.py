@@ -50,7 +50,8 @@ def table_dmap(res):
         "|---|---:|---|---:|---:|---:|---:|",
     ]
     for r in res["rows"]:
-        nb = r.get("mean_neighbors") or r.get("n_neighbors_used") or ""
+        nb = r.get("mean_neighbors") if r["method"].startswith("ours") else r.get("n_neighbors_used")
+        nb = "" if nb is None else nb
         nb = f"{nb:.0f}" if isinstance(nb, float) else str(nb)
         ratio = r.get("time_ratio_to_ours_euclidean")
         lines.append(
@@ -92,6 +93,7 @@ def plot(res):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     datas = list(dict.fromkeys(r["data"] for r in res["rows"]))
     fig, axes = plt.subplots(1, len(datas), figsize=(5.2 * len(datas), 4.2), squeeze=False)
@@ -100,6 +102,9 @@ def plot(res):
             pts = sorted((r["n"], r["time_s"]) for r in res["rows"] if r["data"] == data and r["method"] == m and r.get("time_s"))
             if pts:
                 ax.loglog(*zip(*pts), color=c, marker=mk, ls=ls, label=m)
+        ns = sorted({r["n"] for r in res["rows"] if r["data"] == data})
+        ax.set_xticks(ns, [f"{n:,}" for n in ns])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(data)
         ax.set_xlabel("N (points)")
         ax.set_ylabel("time (s)")
@@ -111,8 +116,8 @@ def plot(res):
 
 
 def replace(text, tag, table):
-    pat = re.compile(rf"(<!-- perf:{tag} -->\n).*?(\n<!-- /perf:{tag} -->)", re.S)
-    return pat.sub(lambda m: m.group(1) + table + m.group(2), text)
+    pat = re.compile(rf"(<!-- perf:{tag} -->\n).*?(<!-- /perf:{tag} -->)", re.S)
+    return pat.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text)
 
 
 def main():
