@@ -100,7 +100,7 @@ def plot_circle_embeddings(thetas, results: dict):
     plt = _plt()
     deg = np.degrees(np.asarray(thetas))
     k = len(results)
-    fig, axes = plt.subplots(2, k, figsize=(3.4 * k, 6.4), squeeze=False)
+    fig, axes = plt.subplots(2, k, figsize=(3.6 * k + 1.0, 6.6), squeeze=False, layout="constrained")
     for j, (label, r) in enumerate(results.items()):
         ax = axes[0, j]
         sc = ax.scatter(r["whitened"][:, 0], r["whitened"][:, 1], c=deg, cmap="twilight", s=8, vmin=0, vmax=360)
@@ -109,7 +109,7 @@ def plot_circle_embeddings(thetas, results: dict):
         ax.set_ylabel(r"$\psi_2$ (whitened)")
         ax.set_title(f"{label}", fontsize=10)
         ax = axes[1, j]
-        rec = np.degrees(r["angles"]) % 360
+        rec = deg + np.asarray(r["errors_deg"])  # the recovered angle, unwrapped next to the true one
         ax.scatter(deg, rec, s=5, color="tab:blue")
         ax.plot([0, 360], [0, 360], color="0.6", lw=0.8, zorder=0)
         ax.set_xlabel(r"true angle $\theta$ (degrees)")
@@ -117,7 +117,7 @@ def plot_circle_embeddings(thetas, results: dict):
         ax.set_title(f"median error {r['median_error_deg']:.2f}$^\\circ$", fontsize=10)
         ax.set_xticks([0, 90, 180, 270, 360])
         ax.set_yticks([0, 90, 180, 270, 360])
-    fig.colorbar(sc, ax=axes[0, :].tolist(), label=r"true angle $\theta$ (degrees)", shrink=0.8)
+    fig.colorbar(sc, ax=axes[0, :].tolist(), label=r"true angle $\theta$ (degrees)", shrink=0.9)
     return fig
 
 
@@ -185,7 +185,7 @@ def plot_negative_control(thetas, codes_c, test_thetas, truth_a, pred_a, *, nrms
     matplotlib.figure.Figure
     """
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
     ax = axes[0]
     ax.plot(np.degrees(thetas), np.asarray(codes_c)[:, 0], ".", ms=3)
     ax.set_xlabel(r"angle $\theta$ (degrees)")
@@ -203,6 +203,5 @@ def plot_negative_control(thetas, codes_c, test_thetas, truth_a, pred_a, *, nrms
     ax.set_ylabel("latent coordinate of A")
     ax.set_xticks([0, 90, 180, 270, 360])
     ax.set_title(r"$T^{-1}$: A's code from C's (lines: truth)", fontsize=10)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
     return fig
