@@ -86,3 +86,17 @@ def test_bad_inputs():
         compare_observations(y, y, metric_a=J, metric_b=LocalMetric.euclidean(10, 1))
     with pytest.raises(ValueError, match=r"Jacobians of shape \(300, d, n\)"):
         compare_observations(y, y, metric_a=J, metric_b=np.ones((300, 1)))
+
+
+def test_circle_against_a_folding_code_with_unequal_coordinate_counts():
+    theta = np.random.default_rng(3).uniform(0, 2 * np.pi, 1000)
+    ya = np.c_[np.cos(theta), np.sin(theta)]
+    Ja = np.stack([-np.sin(theta), np.cos(theta)], axis=1)[:, :, None]
+    yb = np.cos(theta)[:, None]                      # folds the circle: theta and -theta meet
+    Jb = -np.sin(theta)[:, None, None]
+    res = compare_observations(ya, yb, metric_a=Ja, metric_b=Jb, n_intrinsic=1, n_coordinates=(2, 1),
+                               dmap_kwargs={"n_neighbors_epsilon": 10})
+    assert not res.equivalent
+    assert np.isnan(res.agreement_rms)
+    assert res.forward_error["max_nrmse"] < 0.05      # cos(theta) is a function of the circle
+    assert res.backward_error["max_nrmse"] > 0.5      # the circle is not a function of cos(theta)
