@@ -71,6 +71,21 @@ def check_positive(value, name: str) -> float:
     return v
 
 
+def check_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise when it is not an integer >= ``minimum`` (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_fraction(value, name: str) -> float:
+    """Return ``value`` as a float, or raise when it is not strictly between 0 and 1."""
+    v = check_positive(value, name)
+    if v >= 1:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}.")
+    return v
+
+
 def check_random_state(seed) -> np.random.Generator:
     """A numpy ``Generator`` from ``None``/int/``Generator`` (``None`` means seed 0: reruns are identical)."""
     if isinstance(seed, np.random.Generator):

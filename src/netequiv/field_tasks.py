@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_random_state
+from ._validation import as_2d_float, check_positive, check_random_state, check_int as _check_int
 from .errors import relative_error, summarize_errors
 from .interpolate import KernelInterpolator
 from .metric import metric_from_jacobians
@@ -70,12 +70,6 @@ SCALAR_ARCHITECTURES = {
 
 # centres, widths and heights of the two Gaussians of the scalar function
 _BUMPS = (((0.45, 0.85), 0.15, 1.0), ((1.0, 0.45), 0.15, -0.6))
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _as_points(u, name: str = "u") -> np.ndarray:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_same_samples
+from ._validation import as_2d_float, check_positive, check_same_samples, check_int as _check_int
 
 __all__ = [
     "ELEVATION",
@@ -97,12 +97,6 @@ CAE_SPECS = {
     "B": CaeSpec(8, (8, 16, 32, 32), "tanh", 1, "latent 8, 4 conv layers (8-16-32-32), tanh"),
     "C": CaeSpec(1, (8, 16, 32), "elu", 2, "latent 1, 3 conv layers (8-16-32), ELU"),
 }
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def horse_data(n_views: int, *, size: int = IMAGE_SIZE, elevation: float = ELEVATION, progress: bool = True):

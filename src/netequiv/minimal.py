@@ -33,7 +33,14 @@ from collections import Counter
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from ._validation import (
+    as_2d_float,
+    check_positive,
+    check_random_state,
+    check_same_samples,
+    check_int as _check_int,
+    check_fraction as _check_fraction,
+)
 
 __all__ = [
     "REASONS",
@@ -51,19 +58,6 @@ __all__ = [
 REASONS = ("embeds", "too few units", "fold", "near contact", "rank deficient", "other")
 
 _ROW_BLOCK = 256  # rows of the pair-distance matrices handled at once
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _check_fraction(value, name: str) -> float:
-    v = check_positive(value, name)
-    if v >= 1:
-        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}.")
-    return v
 
 
 def _split(n: int, test_size: float, random_state):

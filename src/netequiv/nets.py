@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from . import cache as _cache
-from ._validation import as_2d_float, check_positive, check_same_samples
+from ._validation import as_2d_float, check_positive, check_same_samples, check_int as _check_int
 
 __all__ = ["ACTIVATIONS", "mlp", "train_regressor", "fit_mlp", "model_rmse"]
 
@@ -38,12 +38,6 @@ _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 # bump when the training procedure changes so that old cache entries are not reused
 _TRAINING_VERSION = 1
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _check_hidden(hidden) -> tuple[int, ...]:

@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from ._validation import (
+    as_2d_float,
+    check_positive,
+    check_random_state,
+    check_same_samples,
+    check_int as _check_int,
+)
 
 __all__ = [
     "ScalarTarget",
@@ -111,12 +117,6 @@ def get_target(name) -> ScalarTarget:
     if name not in TARGETS:
         raise ValueError(f"unknown target {name!r}; choose one of: {', '.join(TARGETS)}.")
     return TARGETS[name]
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def scalar_data(target, n_samples: int, *, random_state=0, grid: bool = False):

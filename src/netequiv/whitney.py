@@ -30,7 +30,14 @@ from math import comb
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from ._validation import (
+    as_2d_float,
+    check_positive,
+    check_random_state,
+    check_same_samples,
+    check_int as _check_int,
+    check_fraction as _check_fraction,
+)
 
 __all__ = [
     "RandomSmoothMap",
@@ -54,19 +61,6 @@ _ROW_BLOCK = 256  # rows of the pair matrices handled at once (memory bound)
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _check_fraction(value, name: str) -> float:
-    v = check_positive(value, name)
-    if v >= 1:
-        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}.")
-    return v
 
 
 # ----------------------------------------------------------------------- random maps
