@@ -227,7 +227,7 @@ def plot_score_matrices(matrices: dict, names, labels, *, ncols: int = 3, titles
 
 
 def plot_class_graph(names, labels, verdicts, *, kinds=None, found_labels=None, class_names=None):
-    """The members as nodes on a circle, grouped by class; an edge for every 'equivalent' verdict.
+    """The members as nodes, one circle per ground-truth class; an edge for every 'equivalent' verdict.
 
     Parameters
     ----------
@@ -249,13 +249,21 @@ def plot_class_graph(names, labels, verdicts, *, kinds=None, found_labels=None, 
     """
     labels = np.asarray(labels)
     m = len(names)
-    o = class_order(labels)
-    # angular position: classes one after the other, a gap between classes
-    gaps = np.concatenate([[0], np.cumsum(np.diff(labels[o]) != 0)])
-    ang = 2 * np.pi * (np.arange(m) + 1.5 * gaps) / (m + 1.5 * (gaps[-1] + 1))
-    pos = np.zeros((m, 2))
-    pos[o] = np.column_stack([np.cos(ang), np.sin(ang)])
-    fig, (ax,) = new_figure(1, width=6.2, height=5.6)
+    # every class on its own circle (radius grows with its size), the circles side by side
+    classes = np.unique(labels)
+    radius = {k: 0.45 + 0.07 * np.sum(labels == k) for k in classes}
+    pos, centre, x0 = np.zeros((m, 2)), np.zeros((m, 2)), 0.0
+    for k in classes:
+        idx = np.flatnonzero(labels == k)
+        r = radius[k]
+        c = np.array([x0 + r, 0.0])
+        ang = np.pi / 2 + 2 * np.pi * np.arange(len(idx)) / len(idx)
+        pos[idx] = c + r * np.column_stack([np.cos(ang), np.sin(ang)])
+        centre[idx] = c
+        x0 += 2 * r + 1.6
+    width = x0 - 1.6
+    rmax = max(radius.values())
+    fig, (ax,) = new_figure(1, width=min(11.0, 1.2 + 1.6 * width), height=1.6 + 2.2 * rmax)
     V = np.asarray(verdicts, dtype=bool)
     for i in range(m):
         for j in range(i + 1, m):
@@ -265,13 +273,15 @@ def plot_class_graph(names, labels, verdicts, *, kinds=None, found_labels=None, 
                         alpha=0.55 if same else 1.0, zorder=1)
     for i in range(m):
         mk = "^" if kinds is not None and kinds[i] == "neurons" else "o"
-        ax.scatter(*pos[i], s=90, marker=mk, color=_color(labels[i]), edgecolors="k", zorder=3)
-        r = 1.13
-        ha = "left" if pos[i, 0] > 0.05 else ("right" if pos[i, 0] < -0.05 else "center")
+        ax.scatter(*pos[i], s=70, marker=mk, color=_color(labels[i]), edgecolors="k", zorder=3)
+        u = pos[i] - centre[i]
+        u = u / max(np.linalg.norm(u), 1e-12)
+        ha = "left" if u[0] > 0.3 else ("right" if u[0] < -0.3 else "center")
+        va = "bottom" if u[1] > 0.3 else ("top" if u[1] < -0.3 else "center")
         text = names[i] if found_labels is None else f"{names[i]} [{int(np.asarray(found_labels)[i])}]"
-        ax.text(*(r * pos[i]), text, fontsize=7, ha=ha, va="center")
-    ax.set_xlim(-2.1, 2.1)
-    ax.set_ylim(-1.35, 1.35)
+        ax.text(*(pos[i] + 0.08 * u), text, fontsize=6.5, ha=ha, va=va)
+    ax.set_xlim(-1.3, width + 1.3)
+    ax.set_ylim(-rmax - 0.5, rmax + 0.5)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -283,7 +293,8 @@ def plot_class_graph(names, labels, verdicts, *, kinds=None, found_labels=None, 
         handles += [Line2D([], [], marker="o", ls="", color="0.5", label="output observed"),
                     Line2D([], [], marker="^", ls="", color="0.5", label="3 neurons observed")]
     if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=7,
+                   frameon=False)
     return fig
 
 
