@@ -78,7 +78,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from netequiv import compare, plotting, plotting_exp, scalar_tasks as st
-from netequiv.observe import observe
+from netequiv.observation import observe
 from netequiv.whitney import choose_neurons
 torch.set_num_threads(1)
 """)

@@ -77,7 +77,7 @@ from myst_nb import glue
 
 from netequiv import field_tasks as ft, horse_tasks as ht, minimal as mn, plotting_minimal as pm
 from netequiv import scalar_tasks as st
-from netequiv.observe import observe
+from netequiv.observation import observe
 from netequiv.whitney import choose_neurons, self_intersection_points
 torch.set_num_threads(1)
 """)

@@ -265,7 +265,7 @@ cells = [
     Without access to derivatives, the local covariance can be measured: evaluate the
     network at $K$ inputs $u_i + \sigma z_k$, $z_k \sim N(0, I)$, around each sample. The
     covariance of such a burst of observations is $\sigma^2 J_iJ_i^\top + O(\sigma^4)$
-    ({py:func}`netequiv.burst_observations <netequiv.observe.burst_observations>`,
+    ({py:func}`netequiv.burst_observations <netequiv.observation.burst_observations>`,
     {py:func}`netequiv.metric_from_bursts`).
     At the full sample size, with $K = 32$ and $\sigma = 10^{-2}$:
     """),

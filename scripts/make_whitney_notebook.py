@@ -79,7 +79,7 @@ from myst_nb import glue
 from netequiv import plotting, whitney
 from netequiv.errors import constant_features
 from netequiv.nets import mlp
-from netequiv.observe import observe
+from netequiv.observation import observe
 """)
 
 code(r"""

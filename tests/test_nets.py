@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from netequiv.nets import ACTIVATIONS, _fold_affine, fit_mlp, mlp, model_rmse, train_regressor
-from netequiv.observe import observe
+from netequiv.observation import observe
 
 
 def _same_weights(a, b):

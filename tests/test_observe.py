@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from netequiv.nets import mlp
-from netequiv.observe import Observation, burst_observations, jacobian, observe
+from netequiv.observation import Observation, burst_observations, jacobian, observe
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +288,11 @@ def test_jacobian_and_burst_errors(x):
         burst_observations(lambda u: u @ np.ones((3, 1)), x)
     with pytest.raises(ValueError, match="x contains NaN or inf"):
         burst_observations(_field, np.array([[0.0, np.inf]]))
+
+
+def test_package_attribute_is_the_function_after_submodule_imports():
+    import netequiv
+    import netequiv.observation  # noqa: F401
+    import netequiv.transform  # noqa: F401
+
+    assert callable(netequiv.observe) and netequiv.observe is netequiv.observation.observe

@@ -44,10 +44,12 @@ _LAZY = {
     "compare_observations": "transform",
     "intrinsic_coordinates": "transform",
     "IntrinsicCoordinates": "transform",
-    # observe.py (torch)
-    "observe": "observe",
-    "jacobian": "observe",
-    "burst_observations": "observe",
+    # observation.py (torch; the module is not named "observe" so that netequiv.observe
+    # is always the function, never a submodule that shadows it)
+    "observe": "observation",
+    "Observation": "observation",
+    "jacobian": "observation",
+    "burst_observations": "observation",
     # whitney.py
     "choose_neurons": "whitney",
     "embeds_manifold": "whitney",

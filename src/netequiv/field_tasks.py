@@ -743,7 +743,7 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
     """
     from tqdm import tqdm
 
-    from .observe import observe
+    from .observation import observe
     from .whitney import choose_neurons
 
     x = as_2d_float(x, "x")

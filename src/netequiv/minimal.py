@@ -701,7 +701,7 @@ def encoder_features(model, images, layer, *, reduce="units", batch_size=256):
     import torch
     from torch import nn
 
-    from .observe import observe
+    from .observation import observe
 
     enc = getattr(model, "encoder", None)
     if not isinstance(enc, nn.Sequential):

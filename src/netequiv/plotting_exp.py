@@ -137,7 +137,7 @@ def plot_fold(x, y_a, dy_a, y_b, res):
         The nonmonotonic output of A and its derivative :math:`dy^A/dx`.
     y_b : ndarray of shape (N,) or (N, 1)
         B's (injective) observation; with several columns the last one is drawn (the output,
-        which :func:`netequiv.observe.observe` appends after the layer features).
+        which :func:`netequiv.observation.observe` appends after the layer features).
     res : Comparison
         :func:`netequiv.compare` of A's output with B.
 

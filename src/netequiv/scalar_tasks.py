@@ -563,7 +563,7 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None
     """
     from tqdm import tqdm
 
-    from .observe import observe
+    from .observation import observe
     from .transform import compare_observations
     from .whitney import choose_neurons
 

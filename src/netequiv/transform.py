@@ -419,7 +419,7 @@ def compare(
     >>> res = compare(net_a, net_b, x)                                  # doctest: +SKIP
     >>> res.equivalent, res.forward_error["max_nrmse"]                  # doctest: +SKIP
     """
-    from .observe import observe
+    from .observation import observe
 
     if metric not in ("jacobian", "euclidean"):
         raise ValueError(f"metric must be 'jacobian' or 'euclidean', got {metric!r}.")

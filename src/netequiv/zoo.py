@@ -327,7 +327,7 @@ def _turning_points(dy: np.ndarray) -> int:
 
 def _pick_neurons(model, spec: MemberSpec, grid, *, min_gap: float, min_speed: float, max_draws: int):
     """Draw triples of the last hidden layer until one embeds the interval (on the grid)."""
-    from .observe import observe
+    from .observation import observe
     from .scalar_tasks import fold_gap, min_relative_speed
     from .whitney import choose_neurons
 
@@ -410,7 +410,7 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
     from tqdm import tqdm
 
     from .nets import fit_mlp, model_rmse
-    from .observe import observe
+    from .observation import observe
 
     grid = np.linspace(0.0, 1.0, 1001)[:, None]
     x = np.sort(check_random_state(seed).uniform(0.0, 1.0, n_train))[:, None]
@@ -448,7 +448,7 @@ def observe_zoo(members: dict, x) -> dict:
         ``y`` of shape (N, d) (d = 1 for an output, 3 for neurons) and ``jac`` of shape
         (N, d, 1).
     """
-    from .observe import observe
+    from .observation import observe
 
     x = as_2d_float(x, "x", min_samples=10)
     res = {}
