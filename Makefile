@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# Progress bars are for people at a terminal or in JupyterLab (`make lab`); in the built
+# book and in the test logs they would only add hundreds of lines of output.
+export TQDM_DISABLE := 1
 
 .PHONY: book test lab install clean clean-cache
 

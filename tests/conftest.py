@@ -102,7 +102,7 @@ def run_notebook(name: str, workdir: Path, *, parameters: dict | None = None) ->
     ]
     if parameters:
         cmd += ["-y", json.dumps(parameters)]
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "BOOK_FAST": "1"}
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "BOOK_FAST": "1", "TQDM_DISABLE": "1"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     keep = os.environ.get("NETEQUIV_EXECUTED_DIR")
     if keep and proc.returncode == 0:

@@ -280,7 +280,7 @@ def train_autoencoder(
     history = np.empty(epochs)
     epochs_iter = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         epochs_iter = tqdm(epochs_iter, desc=f"training {name}", unit="epoch")
     start = time.perf_counter()

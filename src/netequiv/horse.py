@@ -559,7 +559,7 @@ def render_views(
 
     iterator = thetas
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         iterator = tqdm(thetas, desc="rendering", unit="view")
     out = np.empty((len(thetas), size, size), dtype=np.float32)
