@@ -214,3 +214,16 @@ def test_transform_errors():
         dm.transform(np.array([[5.0]]))
     with pytest.raises(ValueError, match="features"):
         dm.transform(np.zeros((3, 2)))
+
+
+def test_eigensolver_failure_is_a_clear_error(monkeypatch):
+    from scipy.sparse.linalg import ArpackNoConvergence
+
+    import netequiv.dmap as dmap_module
+
+    def no_convergence(S, k, **kwargs):
+        raise ArpackNoConvergence("ARPACK error -1: No convergence", np.ones(1), np.ones((S.shape[0], 1)))
+
+    monkeypatch.setattr(dmap_module, "eigsh", no_convergence)
+    with pytest.raises(ValueError, match=r"did not converge \(1 of 4 eigenpairs\).*Increase epsilon"):
+        DiffusionMaps(n_components=3).fit(np.linspace(0, 1, 200)[:, None])

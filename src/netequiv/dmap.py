@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import eigsh
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from ._validation import as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
@@ -108,8 +108,8 @@ class DiffusionMaps:
     ------
     ValueError
         On NaN/inf, wrong shapes, fewer samples than ``n_neighbors_epsilon + 2`` or
-        ``n_components + 2``, ``epsilon <= 0``, a missing or mismatched local metric, or a
-        disconnected neighbour graph.
+        ``n_components + 2``, ``epsilon <= 0``, a missing or mismatched local metric, a
+        disconnected neighbour graph, or an eigensolver that does not converge.
 
     Notes
     -----
@@ -251,7 +251,14 @@ class DiffusionMaps:
 
         k = int(min(self.n_components + 1, len(Y) - 1))
         v0 = check_random_state(self.random_state).uniform(0.5, 1.5, size=len(Y))
-        vals, vecs = eigsh(S, k=k, which="LA", v0=v0, tol=float(self.eigen_tol))
+        try:
+            vals, vecs = eigsh(S, k=k, which="LA", v0=v0, tol=float(self.eigen_tol))
+        except ArpackNoConvergence as exc:
+            raise ValueError(
+                f"the Lanczos eigensolver did not converge ({len(exc.eigenvalues)} of {k} eigenpairs) at "
+                f"epsilon={eps:.4g}: the leading eigenvalues are too clustered near 1. Increase epsilon "
+                "(or n_neighbors_epsilon), compute fewer n_components, or loosen eigen_tol."
+            ) from None
         order = np.argsort(vals)[::-1]
         vals, vecs = vals[order], vecs[:, order]
         psi = vecs * dh[:, None] * np.sqrt(d.sum())
