@@ -474,16 +474,13 @@ def compare_latents(codes_a, codes_b, metric_a, metric_b, *, n_coordinates=2, ra
         Intrinsic coordinates selected from each side.  A pair such as ``(2, 1)`` gives
         each network its own count, for a network whose code cannot embed the circle (a
         one-number code has only one non-harmonic diffusion-map direction, and asking it for
-        two raises).  :func:`netequiv.compare_observations` takes one count for both sides,
-        so a pair is handled here from the same pieces: the same split, diffusion maps,
-        selection, kernel interpolators and error summaries; the coordinate agreement is
-        then undefined (NaN) and the verdict rests on the two errors alone.
+        two raises).  With a pair the coordinate agreement is undefined (NaN) and the
+        verdict rests on the two errors alone.
     random_state : int, default 0
     test_size : float, default 0.2
     n_neighbors_epsilon : int, default 4
     **kwargs
-        Passed to :func:`netequiv.compare_observations` (with a pair: ``tol``,
-        ``n_eigenvectors``, ``dmap_kwargs`` and ``interpolator_kwargs`` only).
+        Passed to :func:`netequiv.compare_observations`.
 
     Returns
     -------
@@ -504,53 +501,9 @@ def compare_latents(codes_a, codes_b, metric_a, metric_b, *, n_coordinates=2, ra
     ):
         raise ValueError(f"n_coordinates must be a positive integer or a pair of them, got {n_coordinates!r}.")
     n_a, n_b = int(pair[0]), int(pair[-1])
-    if n_a == n_b:
-        return compare_observations(codes_a, codes_b, metric_a=metric_a, metric_b=metric_b, n_intrinsic=1,
-                                    n_coordinates=n_a, random_state=random_state, test_size=test_size,
-                                    dmap_kwargs=dk, **kwargs)
-    return _compare_unequal(codes_a, codes_b, metric_a, metric_b, (n_a, n_b), random_state, test_size, dk, **kwargs)
-
-
-def _compare_unequal(codes_a, codes_b, metric_a, metric_b, counts, random_state, test_size, dk, *, tol=0.05,
-                     n_eigenvectors=10, interpolator_kwargs=None):
-    """compare_observations with a coordinate count per side (same split and seeds)."""
-    from .errors import nrmse, summarize_errors
-    from .interpolate import KernelInterpolator
-    from .transform import Comparison, intrinsic_coordinates
-    from ._validation import check_random_state
-
-    ya, yb = as_2d_float(codes_a, "codes_a"), as_2d_float(codes_b, "codes_b")
-    check_same_samples(ya, yb, "codes_a", "codes_b")
-    for M, name in ((metric_a, "metric_a"), (metric_b, "metric_b")):
-        if M is None or M.n_samples != len(ya):
-            raise ValueError(f"{name} must be a LocalMetric for the {len(ya)} samples.")
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}.")
-    # the same split and seeds as compare_observations
-    rng = check_random_state(random_state)
-    perm = rng.permutation(len(ya))
-    n_test = max(1, int(round(float(test_size) * len(ya))))
-    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-    seed = int(rng.integers(2**31))
-    ik = {"random_state": seed, **(interpolator_kwargs or {})}
-    ca = intrinsic_coordinates(ya[train], metric_a[train], n_intrinsic=counts[0], n_eigenvectors=n_eigenvectors,
-                               random_state=seed, **dk)
-    cb = intrinsic_coordinates(yb[train], metric_b[train], n_intrinsic=counts[1], n_eigenvectors=n_eigenvectors,
-                               random_state=seed, **dk)
-    g_b = KernelInterpolator(**ik).fit(ca.coords, yb[train])
-    g_a = KernelInterpolator(**ik).fit(cb.coords, ya[train])
-    pred_b = g_b.predict(ca.transform(ya[test], metric_a[test]))
-    pred_a = g_a.predict(cb.transform(yb[test], metric_b[test]))
-    fe, be = summarize_errors(yb[test], pred_b), summarize_errors(ya[test], pred_a)
-    tol = check_positive(tol, "tol")
-    ok = lambda e: np.isfinite(e["max_nrmse"]) and e["max_nrmse"] < tol  # noqa: E731
-    return Comparison(
-        equivalent=bool(ok(fe) and ok(be)), forward_nrmse=nrmse(yb[test], pred_b),
-        backward_nrmse=nrmse(ya[test], pred_a), forward_error=fe, backward_error=be,
-        agreement_r2=float("nan"), agreement_rms=float("nan"), threshold=tol, agreement_threshold=float("nan"),
-        coords_a=ca, coords_b=cb, g_a=g_a, g_b=g_b, train_index=train, test_index=test,
-        predictions={"b_from_a": pred_b, "a_from_b": pred_a},
-    )
+    return compare_observations(codes_a, codes_b, metric_a=metric_a, metric_b=metric_b, n_intrinsic=1,
+                                n_coordinates=(n_a, n_b), random_state=random_state, test_size=test_size,
+                                dmap_kwargs=dk, **kwargs)
 
 
 def decode_codes(model, codes, *, batch_size: int = 256) -> np.ndarray:
