@@ -31,7 +31,7 @@ book: $(STAMP)
 # book built from those executed copies with zero Sphinx warnings (no second execution).
 test: $(STAMP)
 	rm -rf _build/fast-executed
-	NETEQUIV_EXECUTED_DIR=$(CURDIR)/_build/fast-executed $(BIN)/python -m pytest tests
+	NETEQUIV_EXECUTED_DIR=$(CURDIR)/_build/fast-executed $(BIN)/python -m pytest tests --durations=15
 	$(BIN)/python scripts/build_fast_book.py _build/fast-executed _build/fast
 
 lab: $(STAMP)
