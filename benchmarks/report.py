@@ -141,7 +141,7 @@ def main():
             text,
             "jacobians",
             table_simple(jc, [("observed", "case"), ("N", "n"), ("Jacobians", lambda r: "x".join(map(str, r["jacobian_shape"]))),
-                              ("time (s, best of 3)", "time_s"), ("max |J - finite diff.|", "fd_max_abs_err"), ("max |J - observe|", "max_abs_diff_vs_observe"), ("peak RSS (MB)", fmt_m)]),
+                              ("time (s, best of 3)", "time_s"), ("max abs diff. to finite differences", "fd_max_abs_err"), ("max abs diff. to observe", "max_abs_diff_vs_observe"), ("peak RSS (MB)", fmt_m)]),
         )
     mi = load("million.json")
     if mi:
@@ -149,7 +149,7 @@ def main():
             text,
             "million",
             table_simple(mi, [("case", "label"), ("N", "n"), ("method", "method"), ("settings", "settings"), ("neighbours", lambda r: r.get("mean_neighbors", "")),
-                              ("time (s)", fmt_t), ("peak RSS (MB)", fmt_m), ("min R² vs default (64k)", lambda r: r.get("r2_vs_default_min", ""))]),
+                              ("time (s)", fmt_t), ("peak RSS (MB)", fmt_m), ("min R² vs default (64k)", lambda r: f"{r['r2_vs_default_min']:.5f}" if "r2_vs_default_min" in r else "")]),
         )
     xc = load("crosscheck.json")
     if xc:
