@@ -7,18 +7,10 @@ Edit the chapter here and regenerate; the committed notebook has no outputs.
 
 from pathlib import Path
 
-from nbtools import code, md, write
+from nbtools import collector, write
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "exp_d_minimal_neurons.ipynb"
-cells = []
-
-
-def M(text):
-    cells.append(md(text))
-
-
-def C(src, *tags):
-    cells.append(code(src, tags=tags))
+cells, M, C = collector()
 
 
 # --------------------------------------------------------------------------- opening

@@ -34,3 +34,17 @@ def write(cells, path: Path) -> None:
         cell["id"] = f"cell-{i:03d}"
     nbformat.validate(nb)
     Path(path).write_text(nbformat.writes(nb) + "\n")
+
+
+def collector():
+    """``(cells, M, C)``: an empty cell list and two appenders, ``M(text)`` for markdown and
+    ``C(src, *tags)`` for code, as the chapter generators write them."""
+    cells = []
+
+    def M(text: str) -> None:
+        cells.append(md(text))
+
+    def C(src: str, *tags: str) -> None:
+        cells.append(code(src, tags=tags))
+
+    return cells, M, C
