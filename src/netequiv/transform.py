@@ -50,7 +50,15 @@ from .interpolate import KernelInterpolator
 from .metric import LocalMetric, metric_from_jacobians
 from .selection import align_embeddings, llr_residuals, select_nonharmonic
 
-__all__ = ["Comparison", "IntrinsicCoordinates", "compare", "compare_observations", "intrinsic_coordinates"]
+__all__ = [
+    "Comparison",
+    "IntrinsicCoordinates",
+    "compare",
+    "compare_observations",
+    "default_epsilon_neighbors",
+    "intrinsic_coordinates",
+    "split_samples",
+]
 
 
 @dataclass
@@ -200,6 +208,45 @@ class Comparison:
         )
 
 
+def split_samples(n_samples: int, *, test_size: float = 0.2, random_state=0):
+    """The training/test split of :func:`compare_observations` and the seed of its later steps.
+
+    Returns
+    -------
+    train, test : ndarray of int
+        Sorted sample indices (``round(test_size * n_samples)`` test samples, at least one).
+    seed : int
+        Seed of every randomised step downstream (diffusion maps, interpolators).
+
+    Raises
+    ------
+    ValueError
+        ``"test_size must lie in (0, 1), ..."``.
+    """
+    if not 0.0 < float(test_size) < 1.0:
+        raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}.")
+    rng = check_random_state(random_state)
+    perm = rng.permutation(n_samples)
+    n_test = max(1, int(round(float(test_size) * n_samples)))
+    return np.sort(perm[n_test:]), np.sort(perm[:n_test]), int(rng.integers(2**31))
+
+
+def default_epsilon_neighbors(n_intrinsic: int, n_coordinates: int, n_train: int) -> int:
+    r"""The bandwidth rule of :func:`compare_observations` (``n_neighbors_epsilon``).
+
+    On an open 1-D curve the 10th neighbour lies within a few random sampling gaps, and the
+    widest gaps then nearly disconnect the graph (a jump in :math:`\phi`); the 40th cut the
+    transformation error of a monotone pair 30-fold (chapter (a)).  Otherwise the sampling
+    noise of the eigenvectors sets an error floor (about 9e-3 at the 10th neighbour for
+    N = 2000 in 2-D, halved at the 20th, chapter (b)): about ``N_train / 100`` neighbours,
+    at least 10.  A closed curve that comes close to itself needs a smaller value (the horse
+    chapter passes its own).
+    """
+    if n_intrinsic == 1 and n_coordinates == 1:
+        return 40
+    return max(10, round(n_train / 100))
+
+
 def _as_metric(metric, n_samples: int, n_intrinsic, name: str, rcond: float):
     """LocalMetric from a metric or Jacobians; counts samples with floored singular values."""
     if metric is None:
@@ -316,18 +363,8 @@ def compare_observations(
     if n_coordinates is None:
         n_coordinates = n_intrinsic
     n_coord_a, n_coord_b = (n_coordinates, n_coordinates) if np.ndim(n_coordinates) == 0 else n_coordinates
-    rng = check_random_state(random_state)
-    perm = rng.permutation(len(ya))
-    n_test = max(1, int(round(float(test_size) * len(ya))))
-    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-    seed = int(rng.integers(2**31))
-    # On a 1-D manifold the 10th neighbour lies within a few random sampling gaps, and the
-    # widest gaps then nearly disconnect the graph (a jump in phi); 40 neighbours cut the
-    # transformation error of a monotone pair 30-fold in the measurements of chapter (a).
-    # In 2-D the sampling noise of the eigenvectors sets an error floor (~9e-3 at the 10th
-    # neighbour for N = 2000, halved at the 20th, chapter (b)): about N/100 neighbours.
-    # (an open curve only: a closed curve that comes close to itself needs a smaller one.)
-    k_eps = 40 if n_intrinsic == 1 and max(n_coord_a, n_coord_b) == 1 else max(10, round(len(train) / 100))
+    train, test, seed = split_samples(len(ya), test_size=test_size, random_state=random_state)
+    k_eps = default_epsilon_neighbors(n_intrinsic, max(n_coord_a, n_coord_b), len(train))
     dk = {"n_neighbors_epsilon": k_eps, **(dmap_kwargs or {})}
     ik = {"random_state": seed, **(interpolator_kwargs or {})}
 

@@ -688,14 +688,9 @@ def split_indices(n_samples: int, *, test_size: float = 0.2, random_state=0):
     ValueError
         ``"test_size must lie in (0, 1), ..."``; ``"n_samples must be an integer >= 10, ..."``.
     """
-    n = _check_int(n_samples, "n_samples", 10)
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}.")
-    rng = check_random_state(random_state)
-    perm = rng.permutation(n)
-    n_test = max(1, int(round(float(test_size) * n)))
-    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-    return train, test, int(rng.integers(2**31))
+    from .transform import split_samples
+
+    return split_samples(_check_int(n_samples, "n_samples", 10), test_size=test_size, random_state=random_state)
 
 
 def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, random_state=0,
@@ -739,7 +734,7 @@ def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, rand
     that function's defaults cannot go unnoticed.
     """
     from .metric import metric_from_jacobians
-    from .transform import intrinsic_coordinates
+    from .transform import default_epsilon_neighbors, intrinsic_coordinates
 
     Y = as_2d_float(y, "y", min_samples=10)
     J = np.asarray(jac, dtype=np.float64)
@@ -750,9 +745,7 @@ def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, rand
     s = np.linalg.svd(J, compute_uv=False)[:, : M.n_intrinsic]
     n_bad = int((s[:, -1] <= rc * np.median(s[:, 0])).sum())
     train, test, seed = split_indices(len(Y), test_size=test_size, random_state=random_state)
-    # the bandwidth default of compare_observations: the 40th neighbour on a 1-D manifold,
-    # about N_train / 100 neighbours otherwise
-    k_eps = 40 if n_intrinsic == 1 else max(10, round(len(train) / 100))
+    k_eps = default_epsilon_neighbors(n_intrinsic, n_intrinsic, len(train))
     dk = {"n_neighbors_epsilon": k_eps, **dict(dmap_kwargs or {})}
     c = intrinsic_coordinates(Y[train], M[train], n_intrinsic=n_intrinsic, n_eigenvectors=n_eigenvectors,
                               random_state=seed, **dk)
