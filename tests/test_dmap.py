@@ -5,7 +5,7 @@ import pytest
 import scipy.linalg as sla
 
 from netequiv import DiffusionMaps, LocalMetric, metric_from_jacobians
-from netequiv.neighbors import metric_knn_distances, metric_radius_graph
+from netequiv.neighbors import metric_knn_distances, metric_radius_graph, radius_graph_csr
 
 
 def r2_linear(A, B):
@@ -114,6 +114,57 @@ def test_radius_graph_finds_every_pair_within_the_metric_radius():
     # the 10th-neighbour distance from candidates is an upper bound, exact here
     kth = metric_knn_distances(y, 10, metric)
     np.testing.assert_array_less(np.sort(d2, axis=1)[:, 10] - 1e-12, kth)
+
+
+def _swiss_roll(n, seed):
+    """A swiss roll in 3-D with its exact Jacobians: a strongly anisotropic metric (ratio ~40)."""
+    u = np.random.default_rng(seed).uniform(size=(n, 2))
+    t, h = 1.5 * np.pi * (1 + 2 * u[:, 0]), 21 * u[:, 1]
+    y = np.c_[t * np.cos(t), h, t * np.sin(t)]
+    J = np.zeros((n, 3, 2))
+    J[:, 0, 0], J[:, 2, 0] = 3 * np.pi * (np.cos(t) - t * np.sin(t)), 3 * np.pi * (np.sin(t) + t * np.cos(t))
+    J[:, 1, 1] = 21.0
+    return y, metric_from_jacobians(J, n_intrinsic=2)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_whitened_search_gives_exactly_the_ball_search_graph(n_jobs):
+    y, metric = _swiss_roll(3000, 0)
+    R2 = 2 * 8e-4 * np.log(1e8)
+    ball = radius_graph_csr(y, R2, metric, search="ball")
+    white = radius_graph_csr(y, R2, metric, search="whitened", n_jobs=n_jobs)
+    assert ball.nnz > 100 * len(y)  # a real test: about 190 neighbours each
+    for G in (ball, white):
+        G.sort_indices()
+    np.testing.assert_array_equal(white.indptr, ball.indptr)
+    np.testing.assert_array_equal(white.indices, ball.indices)
+    np.testing.assert_array_equal(white.data, ball.data)
+    assert abs(white - white.T).max() == 0.0  # symmetric entry by entry
+    # new query points (the Nystrom path), given in random order
+    yq, mq = _swiss_roll(300, 1)
+    a = radius_graph_csr(y, R2, metric, query=yq, query_metric=mq, search="ball")
+    b = radius_graph_csr(y, R2, metric, query=yq, query_metric=mq, search="whitened", n_jobs=n_jobs)
+    assert abs(a - b).max() == 0.0 and a.nnz == b.nnz > 0
+
+
+def test_fit_is_equivariant_under_permutation_and_independent_of_threads():
+    y, metric = _swiss_roll(3000, 2)
+    ref = DiffusionMaps(n_components=4, metric="mahalanobis", n_jobs=1).fit(y, metric)
+    perm = np.random.default_rng(0).permutation(len(y))
+    dm = DiffusionMaps(n_components=4, metric="mahalanobis", n_jobs=2).fit(y[perm], metric[perm])
+    np.testing.assert_allclose(dm.eigenvalues_, ref.eigenvalues_, rtol=0, atol=1e-12)
+    # the start vector is drawn per sample position, so signs may differ after a permutation
+    for k in range(4):
+        a, b = dm.eigenvectors_[:, k], ref.eigenvectors_[perm, k]
+        assert min(abs(a - b).max(), abs(a + b).max()) < 1e-7
+    np.testing.assert_allclose(dm.stationary_, ref.stationary_[perm], rtol=1e-10)
+    # Nystrom on the training samples, whatever their order
+    np.testing.assert_allclose(dm.transform(y[perm], metric[perm]), dm.embedding_, atol=1e-8)
+
+
+def test_n_jobs_must_be_valid():
+    with pytest.raises(ValueError, match="n_jobs"):
+        DiffusionMaps(n_jobs=0).fit(np.random.default_rng(0).uniform(size=(100, 2)))
 
 
 def _latent_square(n=2500, seed=0):
