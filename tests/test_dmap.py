@@ -111,6 +111,14 @@ def test_radius_graph_finds_every_pair_within_the_metric_radius():
     got = np.c_[rows, cols]
     assert set(map(tuple, expected)) == set(map(tuple, got))
     np.testing.assert_allclose(vals, d2[rows, cols], rtol=1e-12, atol=1e-15)
+    # the k-th smallest kept distance of every row, computed while the graph is built
+    for search in ("whitened", "ball"):
+        _, kv = radius_graph_csr(y, R2, metric, kth=10, search=search)
+        inside = np.where(d2 <= R2, d2, np.nan)
+        counts = (d2 <= R2).sum(axis=1)
+        expect = np.where(counts > 10, np.sort(np.nan_to_num(inside, nan=np.inf), axis=1)[:, 10], np.nanmax(inside, axis=1))
+        np.testing.assert_allclose(kv, expect, rtol=1e-12, atol=1e-15)
+        assert (counts <= 10).any() and (counts > 10).any()  # both branches are exercised
     # the 10th-neighbour distance from candidates is an upper bound, exact here
     kth = metric_knn_distances(y, 10, metric)
     np.testing.assert_array_less(np.sort(d2, axis=1)[:, 10] - 1e-12, kth)

@@ -34,7 +34,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from ._validation import as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
-from .neighbors import _n_threads, _row_index, build_tree, metric_knn_distances, radius_graph_csr, spatial_order
+from .neighbors import _n_threads, _row_index, _single_threaded_blas, build_tree, metric_knn_distances, radius_graph_csr, spatial_order
 
 __all__ = ["DiffusionMaps"]
 
@@ -225,10 +225,15 @@ class DiffusionMaps:
                 "the automatic epsilon is 0: at least half the samples have n_neighbors_epsilon "
                 "duplicates; remove duplicate samples or pass epsilon explicitly."
             )
-        G = radius_graph_csr(Y, 2.0 * eps * log_cut, M, tree=tree, presorted=True, n_jobs=self.n_jobs)
-        if isinstance(self.epsilon, str) and M is not None:
+        exact_eps = isinstance(self.epsilon, str) and M is not None
+        G = radius_graph_csr(
+            Y, 2.0 * eps * log_cut, M, tree=tree, presorted=True, n_jobs=self.n_jobs,
+            kth=self.n_neighbors_epsilon if exact_eps else None,
+        )
+        if exact_eps:
             # the candidate-based bandwidth is an upper bound; make it exact on the graph
-            eps_exact = float(np.median(_kth_from_csr(G, self.n_neighbors_epsilon, upper=kth)))
+            G, kth = G
+            eps_exact = float(np.median(kth))
             if 0 < eps_exact < eps:
                 eps = eps_exact
                 G.data[G.data > 2.0 * eps * log_cut] = np.inf  # dropped after the exp below
@@ -357,38 +362,6 @@ class DiffusionMaps:
         P = sp.diags(1.0 / (Kn @ np.ones(Kn.shape[1]))) @ Kn
         psi = (P @ self._psi) / self.eigenvalues_
         return psi * self.eigenvalues_ ** float(self.diffusion_time)
-
-
-def _kth_from_csr(G, k, upper=None):
-    """k-th smallest stored value of each row of a CSR distance matrix (self included at 0).
-
-    Rows with at most k entries give their largest value.  ``upper`` (N,), an upper bound of
-    every row's answer, lets the search skip the entries above it (most of them).  The
-    remaining entries are sorted by (row, value).
-    """
-    counts = np.diff(G.indptr)
-    rows = _row_index(G.indptr)
-    keep = None if upper is None else G.data <= upper[rows]
-    if keep is not None:
-        kept = np.bincount(rows[keep], minlength=G.shape[0])
-        keep |= (kept <= k)[rows]  # too few below the bound: that row is searched in full
-        rows, data = rows[keep], G.data[keep]
-        counts = np.bincount(rows, minlength=G.shape[0])
-    else:
-        data = G.data
-    order = np.lexsort((data, rows))
-    start = np.zeros(len(counts), dtype=np.int64)
-    np.cumsum(counts[:-1], out=start[1:])
-    return data[order[np.minimum(start + k, start + counts - 1)]]
-
-
-def _single_threaded_blas():
-    """Limit BLAS to one thread until ``.restore_original_limits()`` (None without threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # scikit-learn brings it; without it BLAS keeps its threads
-        return None
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _ThreadedOperator:

@@ -138,10 +138,14 @@ class LocalMetric:
 
     def quadratic(self, index, delta: np.ndarray) -> np.ndarray:
         r""":math:`\Delta_p^\top M_{i_p} \Delta_p` for displacement rows ``delta`` (P, d) at samples ``index`` (P,)."""
-        q = self.normal_weight[index] * np.einsum("pd,pd->p", delta, delta)
+        # np.take: several times faster than fancy indexing for these row gathers
+        kappa = np.take(self.normal_weight, index)
+        q = kappa * np.einsum("pd,pd->p", delta, delta)
         if self.n_intrinsic:
-            proj = np.einsum("pkd,pd->pk", self.basis[index], delta)
-            q += np.einsum("pk,pk->p", self.tangent_weights[index] - self.normal_weight[index, None], proj * proj)
+            proj = np.einsum("pkd,pd->pk", np.take(self.basis, index, axis=0), delta)
+            w = np.take(self.tangent_weights, index, axis=0)
+            w -= kappa[:, None]
+            q += np.einsum("pk,pk->p", w, proj * proj)
         return q
 
 
