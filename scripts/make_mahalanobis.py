@@ -354,7 +354,9 @@ cells = [
     {glue:text}`mh-knn-missed:.2f` for this sample: the cut removes weight that is far from
     negligible. {py:class}`netequiv.DiffusionMaps` avoids this by a radius search in the metric
     itself ({py:func}`netequiv.metric_radius_graph`): every pair with kernel above the cutoff
-    $10^{-8}$ is found, whatever its Euclidean distance. The helper
+    $10^{-8}$ is found, whatever its Euclidean distance. (To stay fast it looks for
+    candidates in coordinates whitened by the metric of each small block of samples, so the
+    search region hugs the ellipse; {doc}`../book/performance` explains the bound.) The helper
     `netequiv.datasets.knn_truncated_kernel_check` builds the truncated kernel for comparison
     and reports the kernel value at each sample's farthest ($k$-th) candidate; for a control,
     the same check runs on the latent samples with the Euclidean metric, where the kernel is
