@@ -196,8 +196,9 @@ def radius_graph_csr(
     Parameters
     ----------
     presorted : bool, default False
-        The query rows are already in a spatially coherent order (e.g. :func:`spatial_order`);
-        otherwise they are processed in k-d tree leaf order and the rows put back at the end.
+        The query rows are already in a spatially coherent order (e.g.
+        :func:`~netequiv.neighbors.spatial_order`); otherwise they are processed in k-d tree
+        leaf order and the rows put back at the end.
     search : {"auto", "whitened", "ball"}
         Mahalanobis candidate search (module notes): block-whitened coordinates, or per-point
         Euclidean balls.  ``"auto"`` whitens up to ``_WHITEN_MAX_DIM`` features.  Both give
