@@ -34,7 +34,15 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from ._validation import as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
-from .neighbors import _n_threads, _row_index, _single_threaded_blas, build_tree, metric_knn_distances, radius_graph_csr, spatial_order
+from .neighbors import (
+    _n_threads,
+    _row_index,
+    _single_threaded_blas,
+    build_tree,
+    metric_knn_distances,
+    radius_graph_csr,
+    spatial_order,
+)
 
 __all__ = ["DiffusionMaps"]
 
@@ -91,8 +99,9 @@ class DiffusionMaps:
     random_state : int, default 0
         Seed of the Lanczos start vector (results are identical on reruns).
     n_jobs : int, default -1
-        Threads for the sparse matrix-vector products of the eigensolver (-1: every core
-        this process may use, 1: serial).  The result does not depend on it.
+        Threads for the neighbour search and for the sparse matrix-vector products of the
+        eigensolver (-1: every core this process may use, 1: serial).  The result does not
+        depend on it.
 
     Attributes
     ----------

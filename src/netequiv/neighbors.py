@@ -45,9 +45,9 @@ Hence
 a Euclidean ball in the block's whitened coordinates that hugs the metric ellipsoid.  One
 tree query per block (the ball above around the block) gives the data points that can
 matter, the whitened distances of all block-by-data pairs (one small matrix product,
-widened by its rounding error) give the candidate pairs, and the exact distance decides.  The candidates per kept pair drop from about 9 to about 3.5 on
-a swiss roll (1.5 on a sheet in 10-D).  Both searches return exactly the same pairs and
-distances.
+widened by its rounding error) give the candidate pairs, and the exact distance
+decides.  The candidates per kept pair drop from about 9 to about 3.5 on a swiss roll
+(1.5 on a sheet in 10-D).  Both searches return exactly the same pairs and distances.
 
 The result is assembled directly in compressed sparse row form (:func:`radius_graph_csr`,
 int32 column indices below 2**31 samples), so memory stays proportional to the number of kept
