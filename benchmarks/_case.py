@@ -25,19 +25,26 @@ from datasets import make  # noqa: E402
 N_EIG = 10  # non-trivial eigenvectors, for every method
 
 
-def ours(Y, J, a, mahalanobis):
-    from netequiv import DiffusionMaps, metric_from_jacobians
+def _ours_estimator(a, mahalanobis, **extra):
+    """Our DiffusionMaps with the case's kernel cut, bandwidth neighbour and eigen tolerance."""
+    from netequiv import DiffusionMaps
 
-    t0 = time.perf_counter()
-    M = metric_from_jacobians(J, n_intrinsic=2) if mahalanobis else None
-    dm = DiffusionMaps(
+    return DiffusionMaps(
         n_components=N_EIG,
         metric="mahalanobis" if mahalanobis else "euclidean",
         kernel_cutoff=a.kernel_cutoff,
         n_neighbors_epsilon=a.k_eps,
         eigen_tol=a.eigen_tol,
-        **({"epsilon": a.eps} if a.eps else {}),
-    ).fit(Y, M)
+        **extra,
+    )
+
+
+def ours(Y, J, a, mahalanobis):
+    from netequiv import metric_from_jacobians
+
+    t0 = time.perf_counter()
+    M = metric_from_jacobians(J, n_intrinsic=2) if mahalanobis else None
+    dm = _ours_estimator(a, mahalanobis, **({"epsilon": a.eps} if a.eps else {})).fit(Y, M)
     el = time.perf_counter() - t0
     info = {"epsilon": dm.epsilon_, "mean_neighbors": dm.mean_neighbors_, "eigenvalues": dm.eigenvalues_.tolist()}
     return el, info, dm.eigenvectors_
@@ -45,18 +52,12 @@ def ours(Y, J, a, mahalanobis):
 
 def ours_landmarks(Y, J, a, mahalanobis):
     """Fit on the first ``a.landmarks`` samples (the data are i.i.d.), Nyström-extend to all."""
-    from netequiv import DiffusionMaps, metric_from_jacobians
+    from netequiv import metric_from_jacobians
 
     t0 = time.perf_counter()
     M = metric_from_jacobians(J, n_intrinsic=2) if mahalanobis else None
     m = a.landmarks
-    dm = DiffusionMaps(
-        n_components=N_EIG,
-        metric="mahalanobis" if mahalanobis else "euclidean",
-        kernel_cutoff=a.kernel_cutoff,
-        n_neighbors_epsilon=a.k_eps,
-        eigen_tol=a.eigen_tol,
-    ).fit(Y[:m], None if M is None else M[:m])
+    dm = _ours_estimator(a, mahalanobis).fit(Y[:m], None if M is None else M[:m])
     t_fit = time.perf_counter() - t0
     out = np.empty((len(Y), N_EIG))
     out[:m] = dm.eigenvectors_
