@@ -119,10 +119,13 @@ def test_one_way_error_fails_from_a_scalar_and_succeeds_towards_it(analytic):
     u, (ya, Ja), _, (g, Jg) = analytic
     alone = ft.one_way_error(g, Jg, ya)
     assert alone["n_coords"] == 1
-    # one coordinate: the same construction (and bandwidth rule) as compare_observations on a curve
-    both = compare_observations(g, ya, metric_a=Jg, metric_b=Ja, n_intrinsic=1)
+    # the same construction as compare_observations, which gives the scalar side one coordinate
+    both = compare_observations(g, ya, metric_a=Jg, metric_b=Ja, n_intrinsic=2)
     assert alone["relative"] == pytest.approx(both.forward_error["relative"], rel=1e-9)
     assert alone["relative"] > 0.3  # one value cannot tell the points of a level curve apart
+    # ... and a verdict, not an exception: the two-output side resolves the square, the scalar cannot
+    assert both.diagnostics_a.rank == 1 and both.diagnostics_b.rank == 2
+    assert both.verdict == "not equivalent", both.reason
     towards = ft.one_way_error(ya, Ja, g)
     assert towards["relative"] < 2e-2
 
@@ -132,7 +135,7 @@ def test_one_way_error_fails_from_a_scalar_and_succeeds_towards_it(analytic):
     [
         ({"y_b": np.zeros((5, 2))}, "y_a has 700 samples but y_b has 5"),
         ({"jac_a": np.zeros((700, 2, 1))}, "jac_a must have shape"),
-        ({"test_size": 1.0}, "test_size must lie in"),
+        ({"test_size": 1.0}, "test_size must be a number in"),
         ({"n_intrinsic": 0}, "n_intrinsic must be an integer"),
     ],
 )

@@ -84,7 +84,7 @@ def test_bad_inputs():
         compare_observations(y, y)
     with pytest.raises(ValueError, match="metric_b is for 10 samples"):
         compare_observations(y, y, metric_a=J, metric_b=LocalMetric.euclidean(10, 1))
-    with pytest.raises(ValueError, match=r"Jacobians of shape \(300, d, n\)"):
+    with pytest.raises(ValueError, match=r"Jacobians of shape \(300, 1, n\)"):
         compare_observations(y, y, metric_a=J, metric_b=np.ones((300, 1)))
 
 

@@ -131,10 +131,10 @@ def test_split_matches_compare_observations(analytic):
 
 
 @pytest.mark.parametrize("a, b, expected", [
-    ("monotone", "logistic", True),      # two embeddings
-    ("sine", "monotone", False),         # one-way: the fold
-    ("sine", "sine_cubed", True),        # identical folds
-    ("neurons", "sine", False),          # one-way, the other way round
+    ("monotone", "logistic", "equivalent"),          # two embeddings
+    ("sine", "monotone", "not equivalent"),          # one-way: the fold
+    ("sine", "sine_cubed", "equivalent"),            # identical folds
+    ("neurons", "sine", "not equivalent"),           # one-way, the other way round
 ])
 def test_fast_path_is_compare_observations(analytic, a, b, expected):
     obs, prep = analytic
@@ -145,12 +145,15 @@ def test_fast_path_is_compare_observations(analytic, a, b, expected):
     assert fwd["relative"] == pytest.approx(res.forward_error["relative"], rel=1e-8, abs=1e-12)
     assert fwd["agreement_rms"] == pytest.approx(res.agreement_rms, rel=1e-8, abs=1e-12)
     np.testing.assert_allclose(prep[a]["coords_train"], res.coords_a.coords, rtol=0, atol=1e-12)
-    assert zoo.pair_verdict(fwd, bwd) == res.equivalent
+    assert zoo.pair_verdict(fwd, bwd, prep[a], prep[b]) == res.verdict
     strict = compare_observations(obs[a][0], obs[b][0], metric_a=obs[a][1], metric_b=obs[b][1],
                                   random_state=5, agreement_tol=0.1)
-    assert zoo.pair_verdict(fwd, bwd, agreement_tol=0.1) == strict.equivalent
-    assert expected is None or res.equivalent == expected
+    assert zoo.pair_verdict(fwd, bwd, prep[a], prep[b], agreement_tol=0.1) == strict.verdict
+    assert res.verdict == expected
     assert prep[a]["n_degenerate"] == res.n_degenerate_a
+    # the member's self round trip is the comparison's
+    assert prep[a]["diagnostics"]["self_error"]["max_nrmse"] == pytest.approx(
+        res.self_error_a["max_nrmse"], rel=1e-8, abs=1e-12)
 
 
 def test_pair_scores_baselines_and_mismatch(analytic):
@@ -169,23 +172,34 @@ def test_pair_scores_baselines_and_mismatch(analytic):
 # --------------------------------------------------------------------------- verdicts and classes
 
 
-def test_verdict_matrix_rule():
+def test_verdict_matrix_rule(analytic):
     E = np.array([[np.nan, 0.01, 0.9], [0.02, np.nan, 0.01], [0.01, 0.03, np.nan]])
     A = np.array([[np.nan, 0.01, 0.01], [0.5, np.nan, 0.2], [0.01, 0.01, np.nan]])
-    # (0,1), (1,2): both directions below 0.05 -> equivalent; (0,2): 0 -> 2 fails (0.9) -> not
-    V = zoo.verdict_matrix(E)
-    assert V.tolist() == [[True, True, False], [True, True, True], [False, True, True]]
-    # with agreement_tol, (1,2) also needs agreement (1 as reference: 0.2) -> not
-    V = zoo.verdict_matrix(E, A, agreement_tol=0.1)
-    assert V.tolist() == [[True, True, False], [True, True, False], [False, False, True]]
+    # the error-only rule: (0,1), (1,2) both directions below 0.05 -> equivalent; (0,2) fails
+    V = zoo.verdict_matrix(E, rule="errors")
+    eq, no = "equivalent", "not equivalent"
+    assert V.tolist() == [[eq, eq, no], [eq, eq, eq], [no, eq, eq]]
+    # with agreement_tol, (1,2) also needs agreement (1 as reference: 0.2) -> inconclusive
+    V = zoo.verdict_matrix(E, None, A, agreement_tol=0.1, rule="errors")
+    assert V[1, 2] == "inconclusive" and V[0, 1] == eq
+    # the calibrated rule: (0,2) fails clearly and member 2 (monotone) resolves -> not equivalent;
+    # with member 2 a fold that resolves nothing more, the same failure is inconclusive
+    _, prep = analytic
+    members = [prep["logistic"], prep["neurons"], prep["monotone"]]
+    assert zoo.verdict_matrix(E, members)[0, 2] == no
+    bad = dict(prep["monotone"], diagnostics={**prep["monotone"]["diagnostics"], "near_singular": 0.5})
+    assert zoo.verdict_matrix(E, [prep["logistic"], prep["neurons"], bad])[0, 2] == "inconclusive"
     E[0, 1] = np.nan  # a failed pair is never equivalent
-    assert not zoo.verdict_matrix(E)[0, 1]
+    assert zoo.verdict_matrix(E, members)[0, 1] == "inconclusive"
+    assert zoo.verdict_matrix(E, rule="errors")[0, 1] == no
     with pytest.raises(ValueError, match="square"):
-        zoo.verdict_matrix(E[:2])
+        zoo.verdict_matrix(E[:2], rule="errors")
     with pytest.raises(ValueError, match="tol"):
-        zoo.verdict_matrix(E, tol=0)
+        zoo.verdict_matrix(E, rule="errors", tol=0)
     with pytest.raises(ValueError, match="needs agreement_rms"):
-        zoo.verdict_matrix(E, agreement_tol=0.1)
+        zoo.verdict_matrix(E, rule="errors", agreement_tol=0.1)
+    with pytest.raises(ValueError, match="prepared must hold"):
+        zoo.verdict_matrix(E)
 
 
 def test_classes_and_confusions():
@@ -199,7 +213,16 @@ def test_classes_and_confusions():
     T = lab[:, None] == lab[None, :]
     pc = zoo.pair_confusion(T, V)
     assert pc == {"tp": 3, "fn": 1, "fp": 0, "tn": 6, "n_pairs": 10, "false_positive_rate": 0.0,
-                  "false_negative_rate": 0.25}
+                  "false_negative_rate": 0.25, "inconclusive": 0, "inconclusive_equivalent": 0,
+                  "inconclusive_not_equivalent": 0}
+    # strings: an inconclusive pair is neither a hit nor a miss, and classes use "equivalent" only
+    S = np.where(V, "equivalent", "not equivalent")
+    S[0, 2] = S[2, 0] = "inconclusive"   # truly equivalent (0-1-2 class)
+    S[3, 0] = S[0, 3] = "inconclusive"   # truly not equivalent
+    ps = zoo.pair_confusion(T, S)
+    assert (ps["tp"], ps["fn"], ps["fp"], ps["tn"], ps["inconclusive"]) == (3, 0, 0, 5, 2)
+    assert ps["inconclusive_equivalent"] == 1 and ps["inconclusive_not_equivalent"] == 1
+    assert zoo.recover_classes(S).tolist() == lab.tolist()
     W = V.copy()
     W[0, 4] = W[4, 0] = True
     assert zoo.pair_confusion(T, W)["false_positive_rate"] == pytest.approx(1 / 6)

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_2d_float, check_positive, check_random_state, check_int as _check_int
-from .errors import relative_error, summarize_errors
-from .interpolate import KernelInterpolator
 from .metric import metric_from_jacobians
 from .selection import align_embeddings
 from .transform import IntrinsicCoordinates, intrinsic_coordinates
@@ -573,15 +571,6 @@ def embedding_agreement(x, observations: dict, *, n_intrinsic: int = 2, n_eigenv
     return out
 
 
-def _split(n: int, test_size: float, random_state):
-    """The train/test split and derived seed, drawn exactly as in :func:`netequiv.compare_observations`."""
-    rng = check_random_state(random_state)
-    perm = rng.permutation(n)
-    n_test = max(1, int(round(float(test_size) * n)))
-    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-    return train, test, int(rng.integers(2**31))
-
-
 def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0.2, random_state=0,
                   jacobian_rcond: float = 1e-2, n_eigenvectors: int = 10, dmap_kwargs: dict | None = None,
                   interpolator_kwargs: dict | None = None) -> dict:
@@ -612,9 +601,9 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     n_eigenvectors : int, default=10
     dmap_kwargs, interpolator_kwargs : dict, optional
         Passed to :class:`~netequiv.DiffusionMaps` and :class:`~netequiv.KernelInterpolator`.
-        As in :func:`netequiv.compare_observations`, the bandwidth is set by the 40th
-        neighbour when one coordinate is used and by the 10th otherwise, unless
-        ``dmap_kwargs`` gives ``n_neighbors_epsilon``.
+        The bandwidth is that of :func:`netequiv.compare_observations`
+        (:func:`netequiv.transform.default_epsilon_neighbors`) unless ``dmap_kwargs`` gives
+        ``n_neighbors_epsilon``.
 
     Returns
     -------
@@ -653,6 +642,8 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     >>> one_way_error(ya, Ja, tanh_field(u))["relative"] < 1e-2                       # doctest: +SKIP
     True
     """
+    from .transform import fit_direction, prepare_side, split_samples
+
     ya = as_2d_float(y_a, "y_a")
     yb = as_2d_float(y_b, "y_b")
     if len(ya) != len(yb):
@@ -663,21 +654,15 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
         raise ValueError(
             f"jac_a must have shape (N, d_a, n) = ({len(ya)}, {ya.shape[1]}, n >= {n_intrinsic}), got {J.shape}."
         )
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must lie in (0, 1), got {test_size!r}.")
+    train, test, seed = split_samples(len(ya), test_size=test_size, random_state=random_state)
     n_coords = min(n_intrinsic, ya.shape[1])
-    metric = metric_from_jacobians(J, n_intrinsic=n_coords, rcond=check_positive(jacobian_rcond, "jacobian_rcond"),
-                                   degenerate="clip")
-    train, test, seed = _split(len(ya), test_size, random_state)
-    # the default bandwidth rule of compare_observations: 40th neighbour on a curve, 10th otherwise
-    dk = {"n_neighbors_epsilon": 40 if n_coords == 1 else 10, **(dmap_kwargs or {})}
-    coords = intrinsic_coordinates(ya[train], metric[train], n_intrinsic=n_coords, n_eigenvectors=n_eigenvectors,
-                                   random_state=seed, **dk)
-    g = KernelInterpolator(**{"random_state": seed, **(interpolator_kwargs or {})}).fit(coords.coords, yb[train])
-    pred = g.predict(coords.transform(ya[test], metric[test]))
-    summary = summarize_errors(yb[test], pred)
-    return {**summary, "relative": relative_error(yb[test], pred), "n_coords": n_coords,
-            "selected": coords.selected.tolist(), "prediction": pred, "test_index": test, "train_index": train}
+    side = prepare_side(ya, J, name="A", n_intrinsic=n_intrinsic, n_coordinates=n_coords, train=train, test=test,
+                        seed=seed, n_eigenvectors=n_eigenvectors, jacobian_rcond=check_positive(jacobian_rcond, "jacobian_rcond"), dmap_kwargs=dmap_kwargs,
+                        interpolator_kwargs=interpolator_kwargs, self_check=False)
+    _, pred, summary = fit_direction(side.coords.coords, side.coords_test, yb[train], yb[test], seed=seed,
+                                     interpolator_kwargs=interpolator_kwargs)
+    return {**summary, "n_coords": n_coords, "selected": side.coords.selected.tolist(), "prediction": pred,
+            "test_index": test, "train_index": train}
 
 
 def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8), n_trials: int = 5,

@@ -693,10 +693,10 @@ def split_indices(n_samples: int, *, test_size: float = 0.2, random_state=0):
     return split_samples(_check_int(n_samples, "n_samples", 10), test_size=test_size, random_state=random_state)
 
 
-def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, random_state=0,
+def prepare_member(y, jac, *, x=None, n_intrinsic: int = 1, test_size: float = 0.2, random_state=0,
                    n_eigenvectors: int = 10, jacobian_rcond: float = 1e-2, dmap_kwargs=None,
                    interpolator_kwargs=None) -> dict:
-    r"""Everything of one member that :func:`pair_scores` needs: coordinates computed once.
+    r"""Everything of one member that :func:`pair_scores` and :func:`verdict_matrix` need, computed once.
 
     Parameters
     ----------
@@ -704,6 +704,8 @@ def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, rand
         The member's observations of the common inputs.
     jac : array-like of shape (N, d, n)
         Their Jacobians (the local metric, as in :func:`netequiv.compare_observations`).
+    x : array-like of shape (N, n), optional
+        The common inputs (for the false-nearest-neighbour diagnostic).
     n_intrinsic, test_size, random_state, n_eigenvectors, jacobian_rcond, dmap_kwargs, interpolator_kwargs
         As in :func:`netequiv.compare_observations` (same defaults); the same values must be
         used for every member.
@@ -713,9 +715,10 @@ def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, rand
     dict
         ``y`` (all samples), ``y_train``, ``y_test``, ``coords_train`` (the selected
         diffusion-map coordinates of the training samples), ``coords_test`` (their Nyström
-        extension to the test samples), ``n_degenerate`` (samples whose Jacobian was
-        floored), ``seed`` and ``interpolator_kwargs``; plain arrays only, so that the dict is
-        cheap to send to a dask worker.
+        extension to the test samples), ``diagnostics`` (the fields of
+        :class:`netequiv.transform.SideDiagnostics`, self round trip included),
+        ``n_degenerate``, ``seed`` and ``interpolator_kwargs``; plain values only, so that
+        the dict is cheap to send to a dask worker.
 
     Raises
     ------
@@ -725,37 +728,32 @@ def prepare_member(y, jac, *, n_intrinsic: int = 1, test_size: float = 0.2, rand
 
     Notes
     -----
-    Identical steps to :func:`netequiv.compare_observations` for the A side: the metric from
-    all Jacobians with singular values floored at ``jacobian_rcond`` times the median, the
-    split of :func:`split_indices`, :func:`netequiv.intrinsic_coordinates` on the training
-    samples with the derived seed and the same diffusion-map defaults (bandwidth from the
-    40th neighbour when ``n_intrinsic == 1``, else the ``max(10, N_train/100)``-th).  ``tests/test_zoo.py`` and the
-    chapter compare the result with :func:`~netequiv.compare_observations`, so a change of
-    that function's defaults cannot go unnoticed.
+    This *is* the A side of :func:`netequiv.compare_observations`:
+    :func:`netequiv.transform.prepare_side` with the split of :func:`split_indices` and its
+    default bandwidth.
+    ``tests/test_zoo.py`` and the chapter compare the result with
+    :func:`~netequiv.compare_observations`.
     """
-    from .metric import metric_from_jacobians
-    from .transform import default_epsilon_neighbors, intrinsic_coordinates
+    from dataclasses import asdict
+
+    from .transform import prepare_side
 
     Y = as_2d_float(y, "y", min_samples=10)
     J = np.asarray(jac, dtype=np.float64)
     if J.ndim != 3 or len(J) != len(Y) or J.shape[1] != Y.shape[1]:
         raise ValueError(f"jac must have shape ({len(Y)}, {Y.shape[1]}, n), got {J.shape}.")
     rc = check_positive(jacobian_rcond, "jacobian_rcond")
-    M = metric_from_jacobians(J, n_intrinsic=n_intrinsic, rcond=rc, degenerate="clip")
-    s = np.linalg.svd(J, compute_uv=False)[:, : M.n_intrinsic]
-    n_bad = int((s[:, -1] <= rc * np.median(s[:, 0])).sum())
     train, test, seed = split_indices(len(Y), test_size=test_size, random_state=random_state)
-    k_eps = default_epsilon_neighbors(n_intrinsic, n_intrinsic, len(train))
-    dk = {"n_neighbors_epsilon": k_eps, **dict(dmap_kwargs or {})}
-    c = intrinsic_coordinates(Y[train], M[train], n_intrinsic=n_intrinsic, n_eigenvectors=n_eigenvectors,
-                              random_state=seed, **dk)
+    side = prepare_side(Y, J, name="A", n_intrinsic=n_intrinsic, n_coordinates=None, train=train, test=test,
+                        seed=seed, x=x, n_eigenvectors=n_eigenvectors, jacobian_rcond=rc, dmap_kwargs=dmap_kwargs, interpolator_kwargs=interpolator_kwargs)
     return {
         "y": Y,
         "y_train": Y[train],
         "y_test": Y[test],
-        "coords_train": np.asarray(c.coords),
-        "coords_test": np.asarray(c.transform(Y[test], M[test])),
-        "n_degenerate": n_bad,
+        "coords_train": np.asarray(side.coords.coords),
+        "coords_test": np.asarray(side.coords_test),
+        "diagnostics": asdict(side.diagnostics),
+        "n_degenerate": side.diagnostics.n_degenerate,
         "seed": seed,
         "interpolator_kwargs": dict(interpolator_kwargs or {}),
     }
@@ -797,16 +795,14 @@ def pair_scores(a: dict, b: dict) -> dict:
         interpolator and the baselines.
     """
     from .baselines import linear_cka, linear_stitching, mutual_knn_overlap, procrustes_distance, rbf_cka, svcca
-    from .errors import summarize_errors
-    from .interpolate import KernelInterpolator
     from .selection import align_embeddings
+    from .transform import fit_direction
 
     if a["seed"] != b["seed"] or len(a["y"]) != len(b["y"]) or len(a["y_test"]) != len(b["y_test"]):
         raise ValueError("the two members were prepared on different samples or seeds; prepare every member "
                          "with the same inputs, test_size and random_state.")
-    ik = {"random_state": a["seed"], **a["interpolator_kwargs"]}
-    g = KernelInterpolator(**ik).fit(a["coords_train"], b["y_train"])
-    err = summarize_errors(b["y_test"], g.predict(a["coords_test"]))
+    g, _, err = fit_direction(a["coords_train"], a["coords_test"], b["y_train"], b["y_test"], seed=a["seed"],
+                              interpolator_kwargs=a["interpolator_kwargs"])
     al = align_embeddings(a["coords_train"], b["coords_train"])
     ya, yb = a["y"], b["y"]
     return {
@@ -898,62 +894,90 @@ def score_matrices(rows, n: int) -> dict:
     return {k: rows_to_matrix(rows, n, key=k) for k in keys}
 
 
-def verdict_matrix(max_nrmse, agreement_rms=None, *, tol: float = 0.05, agreement_tol: float | None = None) -> np.ndarray:
-    r"""The equivalence verdicts of :func:`netequiv.compare_observations` from the pair matrices.
+def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float = 0.05,
+                   agreement_tol: float | None = None, rule: str = "calibrated") -> np.ndarray:
+    r"""The verdicts of :func:`netequiv.compare_observations` from the pair matrices.
 
     Parameters
     ----------
     max_nrmse : ndarray of shape (m, m)
         ``max_nrmse[i, j]``: largest held-out NRMSE of j's features predicted from i.
+    prepared : list of dict, optional
+        The members (:func:`prepare_member`): their self round trips and embedding
+        diagnostics.  Required by the default rule.
     agreement_rms : ndarray of shape (m, m), optional
         Coordinate agreement with i as reference; used only with ``agreement_tol``.
     tol : float, default 0.05
-        NRMSE threshold of :func:`netequiv.compare_observations` (same default).
+        NRMSE threshold (that of :func:`netequiv.compare_observations`).
     agreement_tol : float, optional
-        If given, the verdict also requires agreement RMS (i as reference, i < j) below it, as
-        :func:`netequiv.compare_observations` does with the same argument.
+        If given, "equivalent" also requires agreement RMS (i as reference, i < j) below it,
+        as :func:`netequiv.compare_observations` does with the same argument.
+    rule : {"calibrated", "errors"}, default "calibrated"
+        The rule of :func:`netequiv.transform.decide`; ``"errors"`` (the first version's
+        rule) needs no ``prepared``.
 
     Returns
     -------
-    ndarray of bool, shape (m, m)
-        Symmetric; entry (i, j), i < j, is the verdict of ``compare_observations(y_i, y_j)``:
-        :math:`E_{ij} < \tau` and :math:`E_{ji} < \tau`.  A failed pair (NaN) is *not
-        equivalent*; the diagonal is True.
+    ndarray of str, shape (m, m)
+        Symmetric; entry (i, j) is the verdict of ``compare_observations(y_i, y_j)``:
+        ``"equivalent"``, ``"not equivalent"`` or ``"inconclusive"``
+        (:func:`netequiv.transform.decide`).  A failed pair (NaN) is "inconclusive" (or "not
+        equivalent" under ``rule="errors"``); the diagonal is "equivalent".
 
     Raises
     ------
     ValueError
-        ``"max_nrmse must be a square matrix ..."``; ``"agreement_tol needs agreement_rms
-        ..."``; ``"agreement_rms must have the shape ..."``; non-positive thresholds.
+        ``"max_nrmse must be a square matrix ..."``; ``"prepared must hold one member per row
+        ..."``; ``"agreement_tol needs agreement_rms ..."``; ``"agreement_rms must have the
+        shape ..."``; non-positive thresholds; an unknown rule.
     """
+    from .transform import SideDiagnostics, decide
+
     E = np.asarray(max_nrmse, dtype=float)
     if E.ndim != 2 or E.shape[0] != E.shape[1]:
         raise ValueError(f"max_nrmse must be a square matrix, got shape {E.shape}.")
     tol = check_positive(tol, "tol")
-    with np.errstate(invalid="ignore"):
-        V = (E < tol) & (E.T < tol)
+    m = len(E)
+    if prepared is None:
+        if rule != "errors":
+            raise ValueError("prepared must hold one member per row (prepare_member) for the calibrated rule; "
+                             "pass rule='errors' for the error-only rule.")
+        sides = [SideDiagnostics(name="", n_features=1, n_intrinsic=1, rank=None, near_singular=float("nan"),
+                                 orientation_flips=float("nan"), false_neighbors=float("nan"),
+                                 self_error={"max_nrmse": float("nan")}) for _ in range(m)]
+    else:
+        if len(prepared) != m:
+            raise ValueError(f"prepared must hold one member per row of max_nrmse ({m}), got {len(prepared)}.")
+        sides = [SideDiagnostics(**p["diagnostics"]) for p in prepared]
     if agreement_tol is not None:
         if agreement_rms is None:
             raise ValueError("agreement_tol needs agreement_rms (the matrix of coordinate agreements).")
         A = np.asarray(agreement_rms, dtype=float)
         if A.shape != E.shape:
             raise ValueError(f"agreement_rms must have the shape of max_nrmse {E.shape}, got {A.shape}.")
-        with np.errstate(invalid="ignore"):
-            agree = np.triu(A < check_positive(agreement_tol, "agreement_tol"), 1)
-        V &= agree | agree.T
-    np.fill_diagonal(V, True)
-    return V
+        agreement_tol = check_positive(agreement_tol, "agreement_tol")
+    V = np.full((m, m), "equivalent", dtype=object)
+    for i in range(m):
+        for j in range(i + 1, m):
+            sa = SideDiagnostics(**{**sides[i].__dict__, "name": "A"})
+            sb = SideDiagnostics(**{**sides[j].__dict__, "name": "B"})
+            v, _ = decide({"max_nrmse": E[i, j]}, {"max_nrmse": E[j, i]}, sa, sb, tol=tol, rule=rule)
+            if v == "equivalent" and agreement_tol is not None and not A[i, j] < agreement_tol:
+                v = "inconclusive"
+            V[i, j] = V[j, i] = v
+    return V.astype(str)
 
 
-def pair_verdict(forward: dict, backward: dict, *, tol: float = 0.05, agreement_tol: float | None = None) -> bool:
-    """The verdict of one unordered pair from its two :func:`pair_scores` results.
+def pair_verdict(forward: dict, backward: dict, a: dict, b: dict, *, tol: float = 0.05,
+                 agreement_tol: float | None = None) -> str:
+    """The verdict of one unordered pair from its two :func:`pair_scores` results and members.
 
     ``forward = pair_scores(a, b)`` and ``backward = pair_scores(b, a)``; the result equals
-    ``compare_observations(y_a, y_b).equivalent`` (see :func:`verdict_matrix`).
+    ``compare_observations(y_a, y_b).verdict`` (see :func:`verdict_matrix`).
     """
     E = np.array([[np.nan, forward["max_nrmse"]], [backward["max_nrmse"], np.nan]], dtype=float)
     A = np.array([[np.nan, forward["agreement_rms"]], [backward["agreement_rms"], np.nan]], dtype=float)
-    return bool(verdict_matrix(E, A, tol=tol, agreement_tol=agreement_tol)[0, 1])
+    return str(verdict_matrix(E, [a, b], A, tol=tol, agreement_tol=agreement_tol)[0, 1])
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -964,8 +988,8 @@ def recover_classes(verdicts) -> np.ndarray:
 
     Parameters
     ----------
-    verdicts : array-like of bool, shape (m, m)
-        Symmetric verdict matrix (:func:`verdict_matrix`).
+    verdicts : array-like of str or bool, shape (m, m)
+        Symmetric verdict matrix (:func:`verdict_matrix`; booleans: True = equivalent).
 
     Returns
     -------
@@ -984,6 +1008,8 @@ def recover_classes(verdicts) -> np.ndarray:
     [0, 0, 1]
     """
     V = np.asarray(verdicts)
+    if V.dtype.kind in "US" or V.dtype == object:
+        V = _verdict_masks(V)[0]
     if V.ndim != 2 or V.shape[0] != V.shape[1] or V.dtype != bool:
         raise ValueError(f"verdicts must be a square boolean matrix, got dtype {V.dtype} and shape {V.shape}.")
     if not np.array_equal(V, V.T):
@@ -1021,19 +1047,34 @@ def pair_confusion(true_equivalent, verdicts) -> dict:
     Returns
     -------
     dict
-        ``tp`` (equivalent, judged equivalent), ``fn``, ``fp`` (not equivalent, judged
-        equivalent), ``tn``, ``n_pairs``, ``false_positive_rate`` = fp / (fp + tn) and
-        ``false_negative_rate`` = fn / (tp + fn) (NaN when undefined).
+        ``tp`` (equivalent, judged equivalent), ``fn`` (equivalent, judged not equivalent),
+        ``fp`` (not equivalent, judged equivalent), ``tn``, ``inconclusive`` (pairs judged
+        inconclusive, split by the truth into ``inconclusive_equivalent`` and
+        ``inconclusive_not_equivalent``), ``n_pairs``, ``false_positive_rate`` = fp / (fp +
+        tn + inconclusive_not_equivalent) and ``false_negative_rate`` = fn / (tp + fn +
+        inconclusive_equivalent) (NaN when undefined).  ``verdicts`` may be the strings of
+        :func:`verdict_matrix` or booleans (True = equivalent, no inconclusive).
     """
-    T, V = np.asarray(true_equivalent, dtype=bool), np.asarray(verdicts, dtype=bool)
+    T = np.asarray(true_equivalent, dtype=bool)
+    V, I = _verdict_masks(verdicts)
     if T.shape != V.shape or T.ndim != 2 or T.shape[0] != T.shape[1]:
         raise ValueError(f"true_equivalent and verdicts must be square matrices of one shape, got {T.shape}, {V.shape}.")
     iu = np.triu_indices(len(T), 1)
-    t, v = T[iu], V[iu]
-    tp, fn, fp, tn = (int(np.sum(t & v)), int(np.sum(t & ~v)), int(np.sum(~t & v)), int(np.sum(~t & ~v)))
+    t, v, u = T[iu], V[iu], I[iu]
+    tp, fn, fp, tn = (int(np.sum(t & v)), int(np.sum(t & ~v & ~u)), int(np.sum(~t & v)), int(np.sum(~t & ~v & ~u)))
     return {"tp": tp, "fn": fn, "fp": fp, "tn": tn, "n_pairs": len(t),
-            "false_positive_rate": fp / (fp + tn) if fp + tn else float("nan"),
-            "false_negative_rate": fn / (tp + fn) if tp + fn else float("nan")}
+            "inconclusive": int(u.sum()), "inconclusive_equivalent": int(np.sum(t & u)),
+            "inconclusive_not_equivalent": int(np.sum(~t & u)),
+            "false_positive_rate": fp / int((~t).sum()) if (~t).any() else float("nan"),
+            "false_negative_rate": fn / int(t.sum()) if t.any() else float("nan")}
+
+
+def _verdict_masks(verdicts):
+    """(equivalent, inconclusive) boolean masks of a verdict matrix of strings or booleans."""
+    V = np.asarray(verdicts)
+    if V.dtype.kind in "US" or V.dtype == object:
+        return V == "equivalent", V == "inconclusive"
+    return V.astype(bool), np.zeros(V.shape, dtype=bool)
 
 
 def symmetric_score(M, name: str | None = None) -> np.ndarray:
