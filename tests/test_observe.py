@@ -292,7 +292,77 @@ def test_jacobian_and_burst_errors(x):
 
 def test_package_attribute_is_the_function_after_submodule_imports():
     import netequiv
-    import netequiv.observation  # noqa: F401
-    import netequiv.transform  # noqa: F401
+    import netequiv.observation
+    import netequiv.transform  # imported for its side effect: the submodule attribute on the package
 
     assert callable(netequiv.observe) and netequiv.observe is netequiv.observation.observe
+
+
+# --------------------------------------------------------------------------- modes, image inputs, chained errors
+
+
+def test_jacobian_mode_is_recorded(net, x):
+    assert observe(net, x).jacobian_mode is None
+    assert observe(net, x, layers=["act1"], jacobian=True).jacobian_mode == "forward"  # n = 2 < d = 18
+    assert observe(net, x, jacobian=True).jacobian_mode == "reverse"  # n = 2 = d
+
+
+def test_image_shaped_inputs_give_jacobians_of_the_flattened_input():
+    torch.manual_seed(0)
+    conv = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(8, 2))
+    conv = conv.double()
+    imgs = np.random.default_rng(0).uniform(size=(6, 1, 4, 4))
+    obs = observe(conv, imgs, layers=["1"], jacobian=True)
+    assert obs.y.shape == (6, 10) and obs.jac.shape == (6, 10, 16)
+    # central differences pixel by pixel, through the flattened view
+    fd = central_differences(lambda u: observe(conv, u.reshape(-1, 1, 4, 4), layers=["1"]).y, imgs.reshape(6, 16))
+    assert rel_err(obs.jac, fd) <= 1e-6
+    np.testing.assert_allclose(jacobian(conv, imgs), obs.jac[:, 8:], rtol=0, atol=1e-15)
+
+
+class _Boom(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, 3)
+
+    def forward(self, u):
+        raise RuntimeError("boom")
+
+
+def _frames(exc):
+    import traceback
+
+    return [frame.name for frame in traceback.extract_tb(exc.__traceback__)]
+
+
+def test_errors_raised_by_the_model_are_chained(x):
+    with pytest.raises(ValueError, match=re.escape("x has 2 features but the model could not be evaluated on it "
+                                                   "(RuntimeError: boom)")) as info:
+        observe(_Boom().double(), x, jacobian=True)
+    cause = info.value.__cause__
+    assert isinstance(cause, RuntimeError) and str(cause) == "boom"
+    assert "forward" in _frames(cause)  # the traceback reaches the model's line that raised
+    # image-shaped inputs: one ValueError naming the shapes, same chained cause
+    msg = "the model could not be evaluated on x[:1] of shape (1, 2, 1, 1)"
+    with pytest.raises(ValueError, match=re.escape(msg)) as info:
+        observe(_Boom().double(), x[:, :, None, None])
+    assert isinstance(info.value.__cause__, RuntimeError) and str(info.value.__cause__) == "boom"
+    # a shape mismatch keeps torch's own error as the cause
+    with pytest.raises(ValueError, match="x has 3 features but the model expects 2 inputs") as info:
+        observe(_Boom().double(), np.zeros((4, 3)))
+    assert isinstance(info.value.__cause__, RuntimeError)
+    with pytest.raises(ValueError, match="x must have shape \\(n_samples, n_features\\)") as info:
+        observe(mlp(2, 1, hidden=(4,), seed=0), np.zeros((4, 2, 1)))
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_errors_raised_by_callables_are_chained(x):
+    def f(u):
+        raise KeyError("user bug")
+
+    with pytest.raises(ValueError, match=r"func could not be evaluated on x with 2 features \(KeyError") as info:
+        jacobian(f, x)
+    assert isinstance(info.value.__cause__, KeyError) and "f" in _frames(info.value.__cause__)
+    with pytest.raises(ValueError, match="func could not be evaluated on inputs of shape") as info:
+        burst_observations(f, x)
+    assert isinstance(info.value.__cause__, KeyError)
