@@ -44,12 +44,14 @@ _LAZY = {
     "compare_observations": "transform",
     "intrinsic_coordinates": "transform",
     "IntrinsicCoordinates": "transform",
+    "decide": "transform",
     # observation.py (torch; the module is not named "observe" so that netequiv.observe
     # is always the function, never a submodule that shadows it)
     "observe": "observation",
     "Observation": "observation",
     "jacobian": "observation",
     "burst_observations": "observation",
+    "estimate_tangents": "observation",
     # whitney.py
     "choose_neurons": "whitney",
     "embeds_manifold": "whitney",

@@ -704,7 +704,7 @@ def comparison_row(pair: str, observed_a: str, observed_b: str, result, claim: s
         "error_a_to_b": float(result.forward_error["max_nrmse"]),
         "error_b_to_a": float(result.backward_error["max_nrmse"]),
         "median_a_to_b": float(result.forward_error["median_nrmse"]),
-        "verdict": "equivalent" if result.equivalent else "not equivalent",
+        "verdict": result.verdict,
         "claim": claim,
     }
 

@@ -282,27 +282,32 @@ def _diagnose_jacobians(J: np.ndarray, n_intrinsic: int, rcond: float):
             "restricted to the manifold's tangents, shape (N, d, n_intrinsic)."
         )
     s = np.linalg.svd(J, compute_uv=False)
-    top = float(np.median(s[:, 0]))
-    if not top > 0:
-        raise ValueError(
-            "all Jacobians vanish: the observations do not depend on the input; observe other "
-            "features of the network."
-        )
-    n_max = min(n_intrinsic, d)
-    # a direction counts as resolved when it is non-singular at most samples
-    singular = s[:, :n_max] <= rcond * top
-    rank = n_max
-    while rank > 1 and singular[:, rank - 1].mean() > 0.5:
-        rank -= 1
-    near = 1.0 if d < n_intrinsic else float(singular[:, n_intrinsic - 1].mean())
+    rank, near, singular, n_bad = _diagnose_singular_values(s, n_intrinsic, d, rcond)
     flips = float("nan")
     if d == m == n_intrinsic:
         ok = ~singular[:, -1]
         if ok.any():
             sign = np.sign(np.linalg.det(J[ok]))
             flips = float(min((sign > 0).mean(), (sign < 0).mean()))
-    n_bad = int(singular[:, rank - 1].sum())
     return rank, near, flips, n_bad
+
+
+def _diagnose_singular_values(s: np.ndarray, n_intrinsic: int, d: int, rcond: float):
+    """Rank resolved, near-singular fraction, the singular mask and its count, from singular values (N, k)."""
+    top = float(np.median(s[:, 0]))
+    if not top > 0:
+        raise ValueError(
+            "all Jacobians vanish: the observations do not depend on the input; observe other "
+            "features of the network."
+        )
+    n_max = min(n_intrinsic, d, s.shape[1])
+    # a direction counts as resolved when it is non-singular at most samples
+    singular = s[:, :n_max] <= rcond * top
+    rank = n_max
+    while rank > 1 and singular[:, rank - 1].mean() > 0.5:
+        rank -= 1
+    near = 1.0 if n_max < n_intrinsic else float(singular[:, n_intrinsic - 1].mean())
+    return rank, near, singular, int(singular[:, rank - 1].sum())
 
 
 def prepare_side(
@@ -370,6 +375,10 @@ def prepare_side(
         if metric.n_samples != len(y):
             raise ValueError(f"metric_{name.lower()} is for {metric.n_samples} samples, but there are {len(y)}.")
         M = metric
+        if 0 < metric.n_intrinsic:
+            # the metric's tangent singular values s_k = w_k^(-1/2): the same rank rule as for Jacobians
+            s = np.sort(1.0 / np.sqrt(metric.tangent_weights), axis=1)[:, ::-1]
+            rank, near, _, n_bad = _diagnose_singular_values(s, n_intrinsic, y.shape[1], jacobian_rcond)
     else:
         J = _as_jacobians(metric, len(y), y.shape[1], f"metric_{name.lower()}")
         rank, near, flips, n_bad = _diagnose_jacobians(J, n_intrinsic, jacobian_rcond)
@@ -601,6 +610,8 @@ class Comparison:
     train_index, test_index : ndarray of int
     rule : str
         The verdict rule used (:func:`decide`).
+    tangents_estimated : bool
+        :func:`compare` estimated the manifold's tangents from the inputs (local PCA).
     """
 
     verdict: str
@@ -624,6 +635,7 @@ class Comparison:
     train_index: np.ndarray
     test_index: np.ndarray
     rule: str = "calibrated"
+    tangents_estimated: bool = False
     predictions: dict = field(default_factory=dict, repr=False)
     _observer: object = field(default=None, repr=False)
 
@@ -866,6 +878,8 @@ def compare_observations(
         Eigenvectors computed by each diffusion map before the selection.
     tol, error_floor, margin, rule
         The verdict (:func:`decide`): ``tol`` and ``error_floor`` must lie below 1.
+        ``rule="errors"`` (the first version's rule) skips the self round trips, whose
+        errors are then NaN.
     agreement_tol : float, optional
         If given, "equivalent" also requires ``agreement_rms < agreement_tol`` (otherwise the
         verdict becomes "inconclusive").
@@ -933,7 +947,7 @@ def compare_observations(
     n_coord_a, n_coord_b = _check_coordinates(n_coordinates, n_intrinsic)
     train, test, seed = split_samples(len(ya), test_size=test_size, random_state=random_state)
     common = {"n_intrinsic": n_intrinsic, "train": train, "test": test, "seed": seed, "x": x,
-              "n_eigenvectors": n_eigenvectors, "jacobian_rcond": rc,
+              "n_eigenvectors": n_eigenvectors, "jacobian_rcond": rc, "self_check": rule == "calibrated",
               "dmap_kwargs": dmap_kwargs, "interpolator_kwargs": interpolator_kwargs}
     with _blas_threads():
         a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, **common)
@@ -1090,9 +1104,11 @@ def compare(
     x_arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "detach") else x.detach().cpu().numpy()
     flat = as_2d_float(x_arr.reshape(len(x_arr), -1) if x_arr.ndim > 2 else x_arr, "x")
     jac = metric == "jacobian"
+    estimated = False
     if tangents is None and jac:
         if n_intrinsic is not None and check_int(n_intrinsic, "n_intrinsic", 1) < flat.shape[1]:
             tangents = observation.estimate_tangents(flat, n_intrinsic)
+            estimated = True
     if tangents is not None and n_intrinsic is None:
         n_intrinsic = int(np.shape(tangents)[-1])
     if n_intrinsic is None:
@@ -1117,4 +1133,8 @@ def compare(
         **kwargs,
     )
     res._observer = observer
+    if estimated:
+        res.tangents_estimated = True
+        res.reason += (f" The tangents of the {n_intrinsic}-dimensional manifold were estimated from x by local "
+                       "PCA (pass tangents= for exact ones).")
     return res
