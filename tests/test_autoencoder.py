@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from netequiv.autoencoder import (  # noqa: E402
+from netequiv.autoencoder import (
     ARCHITECTURES,
     SETTINGS,
     ConvAutoencoder,
     encode_images,
     train_autoencoder,
 )
+from netequiv.cache import CacheWarning
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -48,7 +51,7 @@ def test_shapes_and_two_architectures(setting):
         assert model(x).shape == (5, 1, size, size)
         assert sum(isinstance(m, torch.nn.Conv2d) for m in model.encoder) == depth
         assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in model.decoder) == depth
-    assert a.config == dict(latent_dim=3, widths=[16, 32, 64], size=size, activation="gelu")
+    assert a.config == {"latent_dim": 3, "widths": [16, 32, 64], "size": size, "activation": "gelu"}
     assert b.config["activation"] != a.config["activation"]
     n_a = sum(p.numel() for p in a.parameters())
     n_b = sum(p.numel() for p in b.parameters())
@@ -71,7 +74,7 @@ def test_architecture_validation():
 
 def test_training_validation():
     x = _blobs(8, 8)
-    kw = dict(widths=(4,), epochs=1, cache=False, progress=False)
+    kw = {"widths": (4,), "epochs": 1, "cache": False, "progress": False}
     with pytest.raises(ValueError, match="shape"):
         train_autoencoder(np.zeros((4, 8, 6)), **kw)
     with pytest.raises(ValueError, match="at least 2"):
@@ -111,10 +114,10 @@ def test_training_reduces_loss_and_reports_rmse():
 
 def test_determinism():
     x = _blobs(12, 8)
-    kw = dict(latent_dim=2, widths=(4, 8), epochs=3, batch_size=4, cache=False, progress=False)
+    kw = {"latent_dim": 2, "widths": (4, 8), "epochs": 3, "batch_size": 4, "cache": False, "progress": False}
     m1, i1 = train_autoencoder(x, seed=3, **kw)
     m2, i2 = train_autoencoder(x, seed=3, **kw)
-    m3, i3 = train_autoencoder(x, seed=4, **kw)
+    _m3, i3 = train_autoencoder(x, seed=4, **kw)
     for k, v in m1.state_dict().items():
         assert torch.equal(v, m2.state_dict()[k])
     np.testing.assert_array_equal(i1["loss_history"], i2["loss_history"])
@@ -130,7 +133,7 @@ def test_determinism():
 def test_cache_round_trip(monkeypatch, tmp_path):
     monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))
     x = _blobs(12, 8)
-    kw = dict(latent_dim=2, widths=(4, 8), epochs=3, batch_size=4, progress=False, name="tiny")
+    kw = {"latent_dim": 2, "widths": (4, 8), "epochs": 3, "batch_size": 4, "progress": False, "name": "tiny"}
     m1, i1 = train_autoencoder(x, **kw)
     files = list((tmp_path / "models").glob("tiny_*.pt"))
     assert files == [i1["path"]] and i1["from_cache"] is False
@@ -158,3 +161,32 @@ def test_encode_images():
     np.testing.assert_array_equal(encode_images(model, x[:, None]), codes)
     with pytest.raises(ValueError, match="expects 8x8"):
         encode_images(model, np.zeros((2, 16, 16)))
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "wrong shapes", "bare state dict", "short history"])
+def test_unusable_cache_entry_is_retrained_with_a_warning(how, monkeypatch, tmp_path):
+    monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))
+    x = _blobs(8, 8)
+    kw = {"latent_dim": 2, "widths": (4,), "epochs": 2, "batch_size": 4, "progress": False, "name": "tiny"}
+    m1, i1 = train_autoencoder(x, **kw)
+    path = i1["path"]
+    saved = torch.load(path, weights_only=True)
+    if how == "garbage":
+        path.write_bytes(b"\x80\x02garbage" * 10)
+    elif how == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    elif how == "wrong shapes":  # the record of a wider network
+        saved["state_dict"] = ConvAutoencoder(latent_dim=2, widths=(6,), size=8).state_dict()
+        torch.save(saved, path)
+    elif how == "bare state dict":
+        torch.save(saved["state_dict"], path)
+    else:
+        saved["loss_history"] = saved["loss_history"][:1]
+        torch.save(saved, path)
+    with pytest.warns(CacheWarning, match=re.escape(str(path)) + ".*recomputing it") as rec:
+        m2, i2 = train_autoencoder(x, **kw)
+    assert len(rec) == 1 and i2["from_cache"] is False and i2["path"] == path
+    for k, v in m1.state_dict().items():  # retrained from the same seed: the same network
+        assert torch.equal(v, m2.state_dict()[k])
+    _m3, i3 = train_autoencoder(x, **kw)  # overwritten: a clean hit
+    assert i3["from_cache"] is True and i3["rmse"] == i1["rmse"]

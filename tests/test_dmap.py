@@ -1,11 +1,17 @@
 """Diffusion maps against analytic eigenfunctions and small dense references."""
 
+import re
+
 import numpy as np
 import pytest
 import scipy.linalg as sla
 
 from netequiv import DiffusionMaps, LocalMetric, metric_from_jacobians
-from netequiv.neighbors import metric_knn_distances, metric_radius_graph, radius_graph_csr
+from netequiv.neighbors import (
+    metric_knn_distances,
+    metric_radius_graph,
+    radius_graph_csr,
+)
 
 
 def r2_linear(A, B):
@@ -198,7 +204,7 @@ def latent_square():
 
 
 def test_mahalanobis_embeddings_are_observation_independent(latent_square):
-    u, ref, maha, eucl, _ = latent_square
+    _u, ref, maha, eucl, _ = latent_square
     for emb in maha:
         assert r2_linear(emb, ref).min() >= 0.99
     assert r2_linear(maha[0], maha[1]).min() >= 0.99
@@ -286,3 +292,63 @@ def test_eigensolver_failure_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(dmap_module, "eigsh", no_convergence)
     with pytest.raises(ValueError, match=r"did not converge \(1 of 4 eigenpairs\).*Increase epsilon"):
         DiffusionMaps(n_components=3).fit(np.linspace(0, 1, 200)[:, None])
+
+    # on a flat kernel the same failure names the real cause (epsilon too large), not "increase"
+    with pytest.raises(ValueError, match=r"epsilon=1e\+06 is too large.*did not converge.*lower epsilon"):
+        DiffusionMaps(n_components=3, epsilon=1e6).fit(np.linspace(0, 1, 200)[:, None])
+
+
+@pytest.mark.parametrize("n_components", [27, 28, 29, 30])
+def test_n_components_close_to_n_samples(n_components):
+    """N = 30: at most N - 3 = 27 components; N - 2 used to fail inside ARPACK ("ncv must be k<ncv<=n")."""
+    x = np.linspace(0, 1, 30)[:, None]
+    dm = DiffusionMaps(n_components=27, n_neighbors_epsilon=5)
+    if n_components == 27:
+        assert dm.fit(x).embedding_.shape == (30, 27)
+        return
+    with pytest.raises(ValueError, match=rf"30 samples are too few: at least {n_components + 3} are needed for "
+                       rf"n_components={n_components}.*at most N - 3 = 27"):
+        DiffusionMaps(n_components=n_components, n_neighbors_epsilon=5).fit(x)
+
+
+@pytest.mark.parametrize("t", [np.nan, np.inf, -np.inf, -0.5, "soon", None])
+def test_diffusion_time_must_be_finite_and_non_negative(t):
+    x = np.linspace(0, 1, 100)[:, None]
+    with pytest.raises(ValueError, match="diffusion_time must be a finite number >= 0"):
+        DiffusionMaps(n_components=2, diffusion_time=t).fit(x)
+
+
+def test_diffusion_time_scales_the_eigenvectors():
+    x = np.linspace(0, 1, 100)[:, None]
+    dm = DiffusionMaps(n_components=2, diffusion_time=2.5).fit(x)
+    np.testing.assert_allclose(dm.embedding_, dm.eigenvectors_ * dm.eigenvalues_**2.5)
+
+
+@pytest.mark.parametrize("epsilon", [1e3, 1e6, 1e12, 1e20])
+def test_flat_kernel_raises(epsilon):
+    """A huge epsilon: eigenvalues collapse towards 0 (not 1) and the eigenvectors are noise."""
+    x = np.random.default_rng(0).uniform(size=(300, 1))
+    head = re.escape(f"epsilon={epsilon:.4g} is too large for these data: the kernel is flat")
+    tail = r" .* lambda_\d = .* is below 1e-08.*lower epsilon, e\.g\. epsilon='auto'"
+    with pytest.raises(ValueError, match=head + tail):
+        DiffusionMaps(n_components=3, epsilon=epsilon).fit(x)
+    # the same holds in other units: scale the data and epsilon together
+    with pytest.raises(ValueError, match="the kernel is flat"):
+        DiffusionMaps(n_components=3, epsilon=1e-12 * epsilon).fit(1e-6 * x)
+
+
+def test_wide_but_resolved_kernels_still_fit():
+    x = np.random.default_rng(0).uniform(size=(300, 1))
+    # flat (weights >= 0.5 for the median sample) but the 3 eigenvalues are resolved (>= 5e-5)
+    dm = DiffusionMaps(n_components=3, epsilon=1.0).fit(x)
+    assert dm.eigenvalues_.min() > 1e-5
+    assert abs(np.corrcoef(dm.embedding_[:, 0], np.cos(np.pi * x[:, 0]))[0, 1]) > 0.99
+    # ... and asking for 10 of them is refused, naming how many are resolved
+    with pytest.raises(ValueError, match=r"lambda_(\d).*compute fewer n_components \(at most \d\)"):
+        DiffusionMaps(n_components=10, epsilon=1.0).fit(x)
+    # not flat: small eigenvalues are allowed (here lambda_10 is about 2e-9)
+    dm = DiffusionMaps(n_components=10, epsilon=0.1).fit(x)
+    assert dm.eigenvalues_[-1] < 1e-8
+    # a flat kernel from the automatic epsilon names n_neighbors_epsilon
+    with pytest.raises(ValueError, match=r"the kernel is flat.*lower n_neighbors_epsilon"):
+        DiffusionMaps(n_components=8, n_neighbors_epsilon=20).fit(x[:24])

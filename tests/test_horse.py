@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import zipfile
 
 import numpy as np
 import pytest
 
 from netequiv import horse
+from netequiv.cache import CacheWarning, save_npz
 
 # --------------------------------------------------------------------------- helpers
 
@@ -78,7 +81,7 @@ def _icosphere(levels=3):
     for _ in range(levels):
         mid, nf = {}, []
 
-        def m(a, b):
+        def m(a, b, mid=mid):
             k = (min(a, b), max(a, b))
             if k not in mid:
                 p = v[a] + v[b]
@@ -227,10 +230,11 @@ def test_fallbacks_and_stale_cache(mesh_file, no_sources, monkeypatch):
     monkeypatch.setattr(horse, "_SHARED_COPY", mesh_file)
     assert horse.horse_mesh_path() == cached  # from the shared copy
     assert hashlib.sha256(cached.read_bytes()).hexdigest() == horse.HORSE_SHA256
-    cached.write_bytes(b"damaged")  # a damaged cache entry is replaced
+    cached.write_bytes(b"damaged")  # a damaged cache entry is replaced, with a warning naming it
     monkeypatch.setattr(horse, "_SHARED_COPY", no_sources / "nowhere" / "horse.ply")
     monkeypatch.setenv("NETEQUIV_HORSE_PLY", str(mesh_file))
-    assert horse.horse_mesh_path() == cached  # from the environment variable
+    with pytest.warns(CacheWarning, match=re.escape(str(cached))):
+        assert horse.horse_mesh_path() == cached  # from the environment variable
     assert hashlib.sha256(cached.read_bytes()).hexdigest() == horse.HORSE_SHA256
 
     def from_wheel(dest):
@@ -347,10 +351,54 @@ def test_horse_views_cache(horse_mesh, monkeypatch, tmp_path):
         raise AssertionError("rendered again instead of reading the cache")
 
     monkeypatch.setattr(horse, "render_views", boom)
-    thetas2, images2 = horse.horse_views(6, size=16, progress=False)
+    _thetas2, images2 = horse.horse_views(6, size=16, progress=False)
     assert images2.tobytes() == images.tobytes()
     with pytest.raises(ValueError, match="n_views"):
         horse.horse_views(2)
+
+
+def _fake_views(calls):
+    """A stand-in for render_views (no mesh needed) that counts its calls."""
+
+    def render(thetas, size=64, elevation=0.0, progress=True):
+        calls.append(len(thetas))
+        return (0.5 + 0.5 * np.cos(thetas)[:, None, None] * np.ones((size, size))).astype(np.float32)
+
+    return render
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong shape", "wrong dtype", "missing array",
+                                    "pickled objects", "nan"])
+def test_horse_views_recomputes_unusable_cache_entries(damage, monkeypatch, tmp_path):
+    monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(horse, "render_views", _fake_views(calls))
+    thetas, images = horse.horse_views(6, size=8, progress=False)
+    (path,) = (tmp_path / "images").glob("horse_*.npz")
+    assert horse.horse_views(6, size=8, progress=False)[1].tobytes() == images.tobytes() and calls == [6]
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00garbage" * 50)
+    elif damage == "wrong shape":
+        save_npz(path, thetas=thetas, images=images[:, :4])
+    elif damage == "wrong dtype":
+        save_npz(path, thetas=thetas, images=images.astype(np.float64))
+    elif damage == "missing array":
+        save_npz(path, thetas=thetas)
+    elif damage == "pickled objects":  # an object array needs pickle: never loaded
+        with zipfile.ZipFile(path, "w") as zf, zf.open("images.npy", "w") as fh:
+            np.lib.format.write_array(fh, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    else:
+        bad = images.copy()
+        bad[0, 0, 0] = np.nan
+        save_npz(path, thetas=thetas, images=bad)
+    with pytest.warns(CacheWarning, match=re.escape(str(path)) + ".*recomputing it"):
+        thetas2, images2 = horse.horse_views(6, size=8, progress=False)
+    assert calls == [6, 6] and images2.tobytes() == images.tobytes()
+    np.testing.assert_array_equal(thetas2, thetas)
+    # the entry was overwritten: the next call reads it without a warning
+    assert horse.horse_views(6, size=8, progress=False)[1].tobytes() == images.tobytes() and calls == [6, 6]
 
 
 def test_montage():

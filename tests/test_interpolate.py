@@ -3,8 +3,12 @@
 import numpy as np
 import pytest
 
-from netequiv.errors import nrmse
-from netequiv.interpolate import DEFAULT_RIDGE_GRID, DEFAULT_SCALE_MULTIPLES, KernelInterpolator
+from netequiv.errors import nrmse, summarize_errors
+from netequiv.interpolate import (
+    DEFAULT_RIDGE_GRID,
+    DEFAULT_SCALE_MULTIPLES,
+    KernelInterpolator,
+)
 
 
 def smooth_targets(Z):
@@ -22,7 +26,7 @@ def square_fit():
 
 
 def test_smooth_targets_on_square(square_fit):
-    Z, model = square_fit
+    _Z, model = square_fit
     Z_test = np.random.default_rng(2).uniform(size=(2000, 2))
     err = nrmse(smooth_targets(Z_test), model.predict(Z_test))
     # measured: about 8e-7, 4e-8, 1e-7 (length scale 0.54, ridge 1e-12)
@@ -117,6 +121,74 @@ def test_constant_features_and_fixed_parameters():
     assert DEFAULT_SCALE_MULTIPLES[0] == 1.0
 
 
+def test_scaled_observations_give_the_same_errors():
+    """Constant features follow the scale-free rule of netequiv.errors: F and c * F are the same problem."""
+    rng = np.random.default_rng(11)
+    Z = rng.uniform(size=(240, 2))
+    Z_test = rng.uniform(size=(80, 2))
+
+    def targets(Z):
+        return np.column_stack([smooth_targets(Z)[:, :2], np.full(len(Z), 0.3), np.zeros(len(Z))])
+
+    # noisy training data: the errors (about 0.05) are far above the rounding error of the
+    # solves, which differs between scales that are not powers of 2
+    F = targets(Z)
+    F[:, :2] += 0.05 * rng.standard_normal((len(Z), 2))
+    F_test = targets(Z_test)
+    ref = None
+    for scale in (1e-12, 1.0, 1e12):
+        model = KernelInterpolator().fit(Z, scale * F)
+        pred = model.predict(Z_test)
+        np.testing.assert_allclose(pred[:, 2:], scale * F_test[:, 2:], rtol=1e-9, atol=0)  # constants
+        got = (model.length_scale_, model.ridge_, model.validation_nrmse_, nrmse(scale * F_test, pred),
+               summarize_errors(scale * F_test, pred))
+        if ref is None:
+            ref = got
+            assert 0.01 < got[2] < 0.2 and got[4]["n_constant"] == 2 and 0.01 < got[4]["max_nrmse"] < 0.2
+            continue
+        assert got[:2] == ref[:2], scale  # the same (length scale, ridge) pair is chosen
+        assert got[2] == pytest.approx(ref[2], rel=1e-9)
+        np.testing.assert_array_equal(np.isnan(got[3]), np.isnan(ref[3]))
+        np.testing.assert_allclose(got[3][:2], ref[3][:2], rtol=1e-9)
+        assert got[4].keys() == ref[4].keys()
+        for k in ref[4]:
+            assert got[4][k] == pytest.approx(ref[4][k], rel=1e-9), (scale, k)
+
+
+def test_standardize_constant_rule_is_scale_free():
+    Z = np.random.default_rng(12).uniform(size=(40, 2))
+    F = np.sin(3 * Z[:, 0]) + Z[:, 1]
+    a = KernelInterpolator(standardize=True).fit(Z, F)
+    b = KernelInterpolator(standardize=True).fit(1e-12 * Z, F)  # tiny but varying coordinates are fine
+    np.testing.assert_allclose(b.predict(1e-12 * Z[:5]), a.predict(Z[:5]), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"Z coordinate\(s\) \[1\] are constant"):
+        KernelInterpolator(standardize=True).fit(np.column_stack([Z[:, 0], np.full(40, 1e-20)]), F)
+
+
+def test_fit_and_predict_use_one_blas_thread(monkeypatch):
+    """The dense algebra runs with one BLAS thread (restored afterwards); see the class notes."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import netequiv.interpolate as interp
+
+    seen = []
+    kernel = interp._kernel
+
+    def spy(A, B, gamma):
+        seen.append({i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"})
+        return kernel(A, B, gamma)
+
+    monkeypatch.setattr(interp, "_kernel", spy)
+    Z = np.random.default_rng(13).uniform(size=(60, 2))
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        model = KernelInterpolator().fit(Z, Z.sum(axis=1))
+        n_fit = len(seen)
+        model.predict(Z[:7])
+        after = {i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"}
+    assert n_fit > 1 and len(seen) > n_fit
+    assert all(s == {1} for s in seen)
+    assert after == {2}  # the caller's setting is back
+
+
 def test_errors():
     Z = np.random.default_rng(8).uniform(size=(20, 2))
     F = Z.sum(axis=1)
@@ -141,13 +213,13 @@ def test_errors():
     with pytest.raises(ValueError, match=r"Z coordinate\(s\) \[1\] are constant"):
         KernelInterpolator(standardize=True).fit(np.column_stack([Z[:, 0], np.ones(20)]), F)
     for kwargs, message in [
-        (dict(length_scale="median"), "length_scale must be 'auto' or a positive number"),
-        (dict(length_scale=0.0), "length_scale must be 'auto' or a positive number"),
-        (dict(ridge=-1.0), "ridge must be 'auto' or a number >= 0"),
-        (dict(n_centers=0), "n_centers must be a positive integer"),
-        (dict(validation_fraction=1.0), "validation_fraction must lie strictly between 0 and 1"),
-        (dict(ridge_grid=[]), "ridge_grid must be a non-empty 1-D list of positive numbers"),
-        (dict(scale_multiples=[0.0, 1.0]), "scale_multiples must be a non-empty 1-D list"),
+        ({"length_scale": "median"}, "length_scale must be 'auto' or a positive number"),
+        ({"length_scale": 0.0}, "length_scale must be 'auto' or a positive number"),
+        ({"ridge": -1.0}, "ridge must be 'auto' or a number >= 0"),
+        ({"n_centers": 0}, "n_centers must be a positive integer"),
+        ({"validation_fraction": 1.0}, "validation_fraction must lie strictly between 0 and 1"),
+        ({"ridge_grid": []}, "ridge_grid must be a non-empty 1-D list of positive numbers"),
+        ({"scale_multiples": [0.0, 1.0]}, "scale_multiples must be a non-empty 1-D list"),
     ]:
         with pytest.raises(ValueError, match=message):
             KernelInterpolator(**kwargs).fit(Z, F)

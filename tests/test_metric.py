@@ -122,3 +122,69 @@ def test_burst_errors():
         metric_from_bursts(np.zeros((3, 4, 2)), 0.0)
     with pytest.raises(ValueError, match="centers must have shape"):
         metric_from_bursts(np.ones((3, 4, 2)), 0.1, centers=np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, -1.0, 0.0])
+@pytest.mark.parametrize("field", ["tangent_weights", "normal_weight"])
+def test_local_metric_rejects_bad_weights(field, bad):
+    good = metric_from_jacobians(random_jacobians(N=6))
+    parts = {
+        "basis": good.basis,
+        "tangent_weights": good.tangent_weights.copy(),
+        "normal_weight": good.normal_weight.copy(),
+    }
+    parts[field][3] = bad  # the whole row of sample 3
+    with pytest.raises(ValueError, match=rf"LocalMetric {field} must be finite and > 0 .*got {bad!r} at sample 3"):
+        LocalMetric(**parts)
+    LocalMetric(good.basis, good.tangent_weights, good.normal_weight)  # the good one builds
+    LocalMetric.euclidean(4, 3)  # no tangent weights at all
+    with pytest.raises(ValueError, match="basis contains NaN or inf at sample 2"):
+        basis = good.basis.copy()
+        basis[2, 0, 1] = np.nan
+        LocalMetric(basis, good.tangent_weights, good.normal_weight)
+    with pytest.raises(ValueError, match="must hold real numbers, got dtype complex128"):
+        LocalMetric(good.basis.astype(complex), good.tangent_weights, good.normal_weight)
+
+
+def test_complex_jacobians_and_bursts_raise_without_warning():
+    J = random_jacobians(N=5) + 0j
+    for f, args in ((metric_from_jacobians, ()), (estimate_intrinsic_dim, ())):
+        with pytest.raises(ValueError, match=r"jacobians must be real-valued, got complex dtype complex128.*\.real"):
+            f(J, *args)
+    # even an imaginary part of exactly zero: the caller passes the real part explicitly
+    with pytest.raises(ValueError, match="real-valued"):
+        metric_from_jacobians(J.astype(np.complex64))
+    with pytest.raises(ValueError, match="bursts must be real-valued"):
+        metric_from_bursts(np.ones((3, 4, 2), dtype=complex), 0.1)
+    with pytest.raises(ValueError, match="numeric array"):
+        metric_from_jacobians(np.array([[["a"]]]))
+
+
+@pytest.mark.parametrize("n_intrinsic", [None, 1])
+@pytest.mark.parametrize("degenerate", ["raise", "clip"])
+def test_all_zero_jacobians_raise_also_when_clipping(n_intrinsic, degenerate):
+    with pytest.raises(ValueError, match="all Jacobians vanish"):
+        metric_from_jacobians(np.zeros((6, 3, 1)), n_intrinsic=n_intrinsic, degenerate=degenerate)
+    with pytest.raises(ValueError, match="all burst covariances vanish"):
+        metric_from_bursts(np.ones((6, 4, 2)), 0.1, n_intrinsic=n_intrinsic, degenerate=degenerate)
+
+
+@pytest.mark.parametrize("n_zero", [1, 4, 5])
+def test_clip_keeps_weights_finite_when_some_jacobians_vanish(n_zero):
+    """Zero Jacobians (dead inputs) at some samples: 'clip' floors them at rcond x the typical scale."""
+    J = np.tile(np.array([[2.0], [0.0]]), (6, 1, 1))  # y = (2x, 0): s = 2 where alive
+    J[:n_zero] = 0.0  # also when they are the majority (the median of all samples would be 0)
+    with pytest.raises(ValueError, match=rf"rank < 1 at {n_zero} of 6 samples"):
+        metric_from_jacobians(J, n_intrinsic=1)
+    m = metric_from_jacobians(J, n_intrinsic=1, degenerate="clip", rcond=1e-3)
+    assert np.isfinite(m.tangent_weights).all() and np.isfinite(m.normal_weight).all()
+    np.testing.assert_allclose(m.tangent_weights[:n_zero, 0], 1.0 / (1e-3 * 2.0) ** 2)
+    np.testing.assert_allclose(m.tangent_weights[n_zero:, 0], 0.25)
+    # the detected dimension ignores the dead samples as well
+    assert metric_from_jacobians(J, degenerate="clip").n_intrinsic == 1
+    assert np.isfinite(m.matrices()).all()
+
+
+def test_degenerate_setting_is_checked_always():
+    with pytest.raises(ValueError, match="degenerate must be 'raise' or 'clip', got 'warn'"):
+        metric_from_jacobians(random_jacobians(), degenerate="warn")

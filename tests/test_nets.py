@@ -1,12 +1,21 @@
 """Named MLPs, their training and the cached fits (netequiv.nets)."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from netequiv.nets import ACTIVATIONS, _fold_affine, fit_mlp, mlp, model_rmse, train_regressor
+from netequiv.cache import CacheWarning
+from netequiv.nets import (
+    ACTIVATIONS,
+    _fold_affine,
+    fit_mlp,
+    mlp,
+    model_rmse,
+    train_regressor,
+)
 from netequiv.observation import observe
 
 
@@ -109,7 +118,7 @@ def test_training_is_deterministic_also_with_minibatches():
 
 def test_fit_is_deterministic():
     x = np.linspace(0, 1, 50)[:, None]
-    kw = dict(hidden=(8, 8), epochs=30, polish_iter=10, seed=4, cache=False, progress=False)
+    kw = {"hidden": (8, 8), "epochs": 30, "polish_iter": 10, "seed": 4, "cache": False, "progress": False}
     a, _ = fit_mlp(x, x**2, **kw)
     b, _ = fit_mlp(x, x**2, **kw)
     assert _same_weights(a, b)
@@ -145,7 +154,7 @@ def test_cache_hit_returns_identical_predictions(tmp_path, monkeypatch):
     monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))
     x = np.linspace(0, 1, 60)[:, None]
     y = np.sin(2 * np.pi * x)
-    kw = dict(hidden=(8, 8), epochs=40, polish_iter=10, name="tiny", progress=False)
+    kw = {"hidden": (8, 8), "epochs": 40, "polish_iter": 10, "name": "tiny", "progress": False}
     first, info1 = fit_mlp(x, y, **kw)
     assert info1["cache_hit"] is False
     path = tmp_path / "models"
@@ -166,16 +175,61 @@ def test_cache_hit_returns_identical_predictions(tmp_path, monkeypatch):
     assert len({info1["path"], info3["path"], info4["path"]}) == 3
 
 
-def test_corrupt_cache_entry_is_retrained(tmp_path, monkeypatch):
+class _NotATensor:
+    """Stands for arbitrary pickled code: weights_only=True must refuse to build it."""
+
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def _damage(path, how):
+    """Overwrite a cached .pt entry with an unusable one."""
+    data = path.read_bytes()
+    if how == "garbage":
+        path.write_bytes(b"not a torch file")
+    elif how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "wrong shapes":  # a valid state dict of another network
+        torch.save(mlp(1, 1, hidden=(5,), dtype="float64").state_dict(), path)
+    elif how == "wrong dtype":
+        torch.save(mlp(1, 1, hidden=(4,), dtype="float32").state_dict(), path)
+    elif how == "missing tensor":
+        state = torch.load(path, weights_only=True)
+        state.pop(next(iter(state)))
+        torch.save(state, path)
+    elif how == "nan":
+        state = torch.load(path, weights_only=True)
+        next(iter(state.values()))[0] = float("nan")
+        torch.save(state, path)
+    elif how == "not a dict":
+        torch.save([torch.zeros(3)], path)
+    elif how == "pickled code":
+        torch.save({"x": _NotATensor()}, path)
+    else:
+        raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    "how", ["garbage", "truncated", "empty", "wrong shapes", "wrong dtype", "missing tensor", "nan", "not a dict",
+            "pickled code"],
+)
+def test_unusable_cache_entry_is_retrained_with_a_warning(how, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))
     x = np.linspace(0, 1, 30)[:, None]
-    kw = dict(hidden=(4,), epochs=10, polish_iter=0, progress=False)
+    kw = {"hidden": (4,), "epochs": 10, "polish_iter": 0, "progress": False}
     net, info = fit_mlp(x, x, **kw)
-    with open(info["path"], "wb") as fh:
-        fh.write(b"not a torch file")
-    again, info2 = fit_mlp(x, x, **kw)
+    path = Path(info["path"])
+    _damage(path, how)
+    with pytest.warns(CacheWarning, match=re.escape(str(path)) + r".*recomputing it and overwriting the file") as rec:
+        again, info2 = fit_mlp(x, x, **kw)
+    assert len(rec) == 1
+    message = str(rec[0].message)
+    assert "weights_only=False" not in message and "allow_pickle=True" not in message
     assert info2["cache_hit"] is False and _same_weights(net, again)
-    assert fit_mlp(x, x, **kw)[1]["cache_hit"] is True
+    assert fit_mlp(x, x, **kw)[1]["cache_hit"] is True  # overwritten with the retrained weights
+    assert "this must never run" not in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- errors

@@ -16,7 +16,7 @@ def as_2d_float(X, name: str = "X", *, min_samples: int = 1, dtype=np.float64) -
     """
     try:
         arr = np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
+    except Exception as exc:  # noqa: BLE001 - ragged lists and the like
         raise ValueError(f"{name} must be an array of shape (n_samples, n_features); {exc}") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(

@@ -16,23 +16,23 @@ import torch
 from torch import nn
 
 from ._validation import check_positive
-from .cache import atomic_path, cache_dir, key
+from .cache import atomic_path, cache_dir, check_state_dict, key, load_torch, read_entry
 
-__all__ = ["ConvAutoencoder", "train_autoencoder", "encode_images", "ARCHITECTURES", "SETTINGS"]
+__all__ = ["ARCHITECTURES", "SETTINGS", "ConvAutoencoder", "encode_images", "train_autoencoder"]
 
 #: The two networks of experiment (c).  They differ in widths, depth, latent size and
 #: activation; trained on views from a camera 20 degrees above the horizon, both give
 #: latent curves that a Mahalanobis diffusion map turns into the angle to well below 1
 #: degree (median) in the full setting.
 ARCHITECTURES = {
-    "A": dict(latent_dim=3, widths=(16, 32, 64), activation="gelu"),
-    "B": dict(latent_dim=8, widths=(8, 16, 16, 32), activation="tanh"),
+    "A": {"latent_dim": 3, "widths": (16, 32, 64), "activation": "gelu"},
+    "B": {"latent_dim": 8, "widths": (8, 16, 16, 32), "activation": "tanh"},
 }
 #: Image side (for :func:`netequiv.horse.horse_views`) and training settings (for
 #: :func:`train_autoencoder`): ``full`` (64x64 views) and a quick ``fast`` one (32x32).
 SETTINGS = {
-    "full": dict(size=64, epochs=150, lr=2e-3, batch_size=32),
-    "fast": dict(size=32, epochs=60, lr=3e-3, batch_size=32),
+    "full": {"size": 64, "epochs": 150, "lr": 2e-3, "batch_size": 32},
+    "fast": {"size": 32, "epochs": 60, "lr": 3e-3, "batch_size": 32},
 }
 
 _ACTIVATIONS = {
@@ -118,7 +118,7 @@ class ConvAutoencoder(nn.Module):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}.")
         act = _ACTIVATIONS[activation]
-        self.config = dict(latent_dim=latent_dim, widths=list(widths), size=size, activation=activation)
+        self.config = {"latent_dim": latent_dim, "widths": list(widths), "size": size, "activation": activation}
         side = size // 2 ** len(widths)
         self._bottom = (widths[-1], side, side)
 
@@ -148,6 +148,28 @@ class ConvAutoencoder(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Reconstructions ``decode(encode(images))``."""
         return self.decode(self.encode(images))
+
+
+def _check_saved(saved, model: ConvAutoencoder, epochs: int) -> str | None:
+    """What is wrong with a loaded cache entry of :func:`train_autoencoder` (``None``: usable)."""
+    if not isinstance(saved, dict):
+        return f"it holds a {type(saved).__name__}, not the saved training record"
+    missing = {"state_dict", "rmse", "loss_history", "train_seconds"} - set(saved)
+    if missing:
+        return f"the entries {sorted(missing)} are missing"
+    problem = check_state_dict(saved["state_dict"], model.state_dict())
+    if problem is not None:
+        return problem
+    history = saved["loss_history"]
+    if not isinstance(history, torch.Tensor) or tuple(history.shape) != (epochs,):
+        return f"the loss history is not a tensor of {epochs} epochs"
+    for name in ("rmse", "train_seconds"):
+        value = saved[name]
+        if isinstance(value, torch.Tensor):
+            value = value.item() if value.numel() == 1 else None
+        if not isinstance(value, (int, float)) or not np.isfinite(value):
+            return f"{name!r} is not a finite number"
+    return None
 
 
 def _as_images(images, min_samples: int = 2) -> np.ndarray:
@@ -228,7 +250,9 @@ def train_autoencoder(
     The loss is the mean squared error :math:`\\frac{1}{BHW}\\sum (D(E(x)) - x)^2` over a
     mini-batch; the learning rate at epoch :math:`t` of :math:`T` is
     :math:`\\eta_t = \\eta_{\\min} + \\tfrac12(\\eta - \\eta_{\\min})(1 + \\cos(\\pi t / T))`.
-    Weights are loaded with ``torch.load(..., weights_only=True)``.
+    Weights are loaded with ``torch.load(..., weights_only=True)``; an entry that cannot
+    be used (unreadable, or tensors that do not fit the network) is retrained and
+    overwritten after a :class:`netequiv.cache.CacheWarning` that names the file.
 
     Examples
     --------
@@ -259,19 +283,20 @@ def train_autoencoder(
         model = ConvAutoencoder(latent_dim=latent_dim, widths=widths, size=size, activation=activation)
     x = torch.from_numpy(arr).unsqueeze(1)
 
-    params = dict(
-        model=model.config, seed=int(seed), epochs=epochs, lr=lr, batch_size=batch_size,
-        weight_decay=weight_decay, version=_FORMAT_VERSION, data=hashlib.sha256(arr.tobytes()).hexdigest(), shape=list(arr.shape),
-    )  # fmt: skip
+    params = {
+        "model": model.config, "seed": int(seed), "epochs": epochs, "lr": lr, "batch_size": batch_size,
+        "weight_decay": weight_decay, "version": _FORMAT_VERSION,
+        "data": hashlib.sha256(arr.tobytes()).hexdigest(), "shape": list(arr.shape),
+    }  # fmt: skip
     path = cache_dir("models") / f"{name}_{key(**params)}.pt" if cache else None
-    if path is not None and path.is_file():
-        saved = torch.load(path, map_location="cpu", weights_only=True)
+    saved = None if path is None else read_entry(path, load_torch, lambda p: _check_saved(p, model, epochs))
+    if saved is not None:
         model.load_state_dict(saved["state_dict"])
         model.eval()
-        info = dict(
-            rmse=float(saved["rmse"]), loss_history=saved["loss_history"].numpy(),
-            train_seconds=float(saved["train_seconds"]), path=path, from_cache=True,
-        )  # fmt: skip
+        info = {
+            "rmse": float(saved["rmse"]), "loss_history": saved["loss_history"].numpy(),
+            "train_seconds": float(saved["train_seconds"]), "path": path, "from_cache": True,
+        }  # fmt: skip
         return model, info
 
     gen = torch.Generator().manual_seed(int(seed))
@@ -302,12 +327,12 @@ def train_autoencoder(
     seconds = time.perf_counter() - start
     model.eval()
     rmse = _rmse(model, x, batch_size=256)
-    info = dict(rmse=rmse, loss_history=history, train_seconds=seconds, path=path, from_cache=False)
+    info = {"rmse": rmse, "loss_history": history, "train_seconds": seconds, "path": path, "from_cache": False}
     if path is not None:
-        payload = dict(
-            state_dict=model.state_dict(), rmse=rmse, loss_history=torch.from_numpy(history),
-            train_seconds=seconds, config=model.config,
-        )  # fmt: skip
+        payload = {
+            "state_dict": model.state_dict(), "rmse": rmse, "loss_history": torch.from_numpy(history),
+            "train_seconds": seconds, "config": model.config,
+        }  # fmt: skip
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
     return model, info

@@ -46,6 +46,30 @@ from .neighbors import (
 
 __all__ = ["DiffusionMaps"]
 
+# A kernel is "flat" when, for the median sample, even the farthest sample has at least this
+# kernel weight (every pair within sqrt(2 log 2 epsilon)); its diffusion eigenvalues below
+# _RESOLVED_EIGENVALUE (about the square root of machine precision) are round-off, not geometry.
+_FLAT_KERNEL_WEIGHT = 0.5
+_RESOLVED_EIGENVALUE = 1e-8
+
+
+def _flat_kernel_error(eps: float, weight: float, j: int | None, lam: float, auto: bool) -> ValueError:
+    """The error for a flat kernel; ``j`` is the first unresolved component (None: no convergence)."""
+    how = "lower n_neighbors_epsilon (epsilon='auto')" if auto else "lower epsilon, e.g. epsilon='auto'"
+    if j is None:
+        spectrum = "the eigensolver did not converge on its clustered, collapsed spectrum"
+    else:
+        spectrum = (
+            f"the diffusion eigenvalues collapse: lambda_{j} = {lam:.2g} is below {_RESOLVED_EIGENVALUE:g}, "
+            f"so psi_{j} and beyond are round-off noise"
+        )
+    fewer = f", or compute fewer n_components (at most {j - 1})" if j is not None and j > 1 else ""
+    return ValueError(
+        f"epsilon={eps:.4g} is too large for these data: the kernel is flat (for the median sample even "
+        f"the farthest sample has kernel weight {weight:.6g} >= {_FLAT_KERNEL_WEIGHT}) and {spectrum}. "
+        f"To fix it, {how}{fewer}."
+    )
+
 
 def _resolve_metric(kind: str, metric, Y: np.ndarray, what: str) -> LocalMetric | None:
     """Check that the metric argument fits the estimator's ``metric`` setting and the data."""
@@ -77,7 +101,9 @@ class DiffusionMaps:
     Parameters
     ----------
     n_components : int, default 10
-        Number of non-trivial eigenvectors :math:`\psi_1, \dots` to compute.
+        Number of non-trivial eigenvectors :math:`\psi_1, \dots` to compute; at most
+        :math:`N - 3` for :math:`N` samples (the Lanczos solver needs a basis larger than the
+        ``n_components + 1`` eigenpairs it returns, and smaller than :math:`N`).
     metric : {"euclidean", "mahalanobis"}, default "euclidean"
         Distance used in the kernel.  "mahalanobis" needs a :class:`~netequiv.LocalMetric`
         (or Jacobians) in :meth:`fit`.
@@ -93,7 +119,7 @@ class DiffusionMaps:
     kernel_cutoff : float, default 1e-8
         Kernel values below this are dropped (radius :math:`R^2 = 2\varepsilon\log(1/\text{cutoff})`).
     diffusion_time : float, default 0
-        ``embedding_`` is :math:`\lambda_k^t \psi_k`.
+        ``embedding_`` is :math:`\lambda_k^t \psi_k`; a finite number :math:`t \ge 0`.
     eigen_tol : float, default 1e-10
         Relative accuracy requested from ``eigsh``.
     random_state : int, default 0
@@ -122,13 +148,26 @@ class DiffusionMaps:
     ------
     ValueError
         On NaN/inf, wrong shapes, fewer samples than ``n_neighbors_epsilon + 2`` or
-        ``n_components + 2``, ``epsilon <= 0``, a missing or mismatched local metric, a
-        disconnected neighbour graph, or an eigensolver that does not converge.
+        ``n_components + 3`` ("... samples are too few: ..."), ``epsilon <= 0``, a
+        ``diffusion_time`` that is NaN, inf or negative ("diffusion_time must be a finite
+        number >= 0, ..."), a missing or mismatched local metric, a disconnected neighbour
+        graph, an eigensolver that does not converge, or a flat kernel ("epsilon=... is too
+        large for these data: the kernel is flat ...", see the notes).
 
     Notes
     -----
     See the module docstring for the construction.  The whole computation is sparse; its
     cost is dominated by the radius search and Lanczos iterations.
+
+    An ``epsilon`` much larger than the squared diameter of the data makes the kernel flat,
+    :math:`K \approx \mathbf 1\mathbf 1^\top`: the Markov matrix is then nearly rank one
+    and its non-trivial eigenvalues fall towards 0 (roughly like
+    :math:`(\mathrm{var}/\varepsilon)^k`), not towards 1, until they are round-off and
+    their eigenvectors noise.  :meth:`fit` raises when both happen: for the median sample
+    even the farthest sample has kernel weight at least 0.5 (all pairs within
+    :math:`\sqrt{2\log 2\,\varepsilon}`), and a requested eigenvalue
+    :math:`|\lambda_k|` is below :math:`10^{-8}`.  Both tests are free of units.  (A small
+    ``epsilon`` instead gives eigenvalues clustered near 1 and a disconnected graph.)
 
     References
     ----------
@@ -179,11 +218,14 @@ class DiffusionMaps:
         k = self.n_neighbors_epsilon
         if not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"n_neighbors_epsilon must be a positive integer, got {k!r}.")
-        need = max(k + 2, self.n_components + 2)
+        # the Lanczos solver finds n_components + 1 eigenpairs (the trivial one included) with a
+        # basis of more vectors than that, and both must stay below N: n_components <= N - 3
+        need = max(k + 2, self.n_components + 3)
         if n_samples < need:
             raise ValueError(
                 f"{n_samples} samples are too few: at least {need} are needed for n_components="
-                f"{self.n_components} and n_neighbors_epsilon={k}; add samples or lower these."
+                f"{self.n_components} and n_neighbors_epsilon={k} (n_components may be at most N - 3 = "
+                f"{n_samples - 3}); add samples or lower these."
             )
         if not (0.0 < float(self.kernel_cutoff) < 1.0):
             raise ValueError(f"kernel_cutoff must lie in (0, 1), got {self.kernel_cutoff!r}.")
@@ -194,11 +236,20 @@ class DiffusionMaps:
                 raise ValueError(f"epsilon must be 'auto' or a positive number, got {self.epsilon!r}.")
         else:
             check_positive(self.epsilon, "epsilon")
+        try:
+            t = float(self.diffusion_time)
+        except (TypeError, ValueError):
+            t = np.nan
+        if not (np.isfinite(t) and t >= 0):
+            raise ValueError(
+                f"diffusion_time must be a finite number >= 0, got {self.diffusion_time!r}; "
+                "0 gives the eigenvectors themselves, t > 0 scales them by lambda_k**t."
+            )
         if not isinstance(self.n_jobs, (int, np.integer)) or not (self.n_jobs == -1 or self.n_jobs >= 1):
             raise ValueError(f"n_jobs must be -1 (all cores) or a positive integer, got {self.n_jobs!r}.")
 
     # --------------------------------------------------------------------- fit
-    def fit(self, Y, metric=None) -> "DiffusionMaps":
+    def fit(self, Y, metric=None) -> DiffusionMaps:
         """Compute the diffusion-map coordinates of ``Y``.
 
         Parameters
@@ -252,6 +303,16 @@ class DiffusionMaps:
         K.data *= -1.0 / (2.0 * eps)
         np.exp(K.data, out=K.data)
         K.eliminate_zeros()  # pairs dropped above: exp(-inf) = 0
+        # flatness: the median over samples of the smallest kernel value in the row (0 unless
+        # the row holds every sample; every row holds its own sample, so none is empty)
+        n_row = np.diff(K.indptr)
+        if np.median(n_row) >= len(Y):
+            row_min = np.minimum.reduceat(K.data, K.indptr[:-1])
+            row_min[n_row < len(Y)] = 0.0
+            flat_weight = float(np.median(row_min))
+        else:
+            flat_weight = 0.0
+        del n_row
         n_comp, labels = connected_components(K, directed=False)
         if n_comp > 1:
             sizes = np.sort(np.bincount(labels))[::-1]
@@ -287,6 +348,8 @@ class DiffusionMaps:
             with _ThreadedOperator(S, _n_threads(self.n_jobs)) as op:
                 vals, vecs = eigsh(op, k=k, which="LA", v0=v0, tol=float(self.eigen_tol), ncv=ncv)
         except ArpackNoConvergence as exc:
+            if flat_weight >= _FLAT_KERNEL_WEIGHT:
+                raise _flat_kernel_error(eps, flat_weight, None, np.nan, isinstance(self.epsilon, str)) from None
             raise ValueError(
                 f"the Lanczos eigensolver did not converge ({len(exc.eigenvalues)} of {k} eigenpairs) at "
                 f"epsilon={eps:.4g}: the leading eigenvalues are too clustered near 1. Increase epsilon "
@@ -294,6 +357,11 @@ class DiffusionMaps:
             ) from None
         order = np.argsort(vals)[::-1]
         vals, vecs = vals[order], vecs[:, order]
+        if flat_weight >= _FLAT_KERNEL_WEIGHT:
+            lost = np.flatnonzero(np.abs(vals[1:]) < _RESOLVED_EIGENVALUE)
+            if lost.size:
+                j = int(lost[0]) + 1
+                raise _flat_kernel_error(eps, flat_weight, j, float(vals[j]), isinstance(self.epsilon, str))
         psi = np.empty_like(vecs)
         psi[perm] = vecs * dh[:, None] * np.sqrt(d.sum())
         psi = _fix_signs(psi)

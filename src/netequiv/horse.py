@@ -18,22 +18,32 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ._validation import check_finite
-from .cache import atomic_path, cache_dir, key, load_npz, save_npz
+from .cache import (
+    CacheWarning,
+    atomic_path,
+    cache_dir,
+    check_arrays,
+    key,
+    load_npz,
+    read_entry,
+    save_npz,
+)
 
 __all__ = [
     "HORSE_SHA256",
     "horse_mesh_path",
-    "read_ply",
-    "load_horse",
-    "render_views",
     "horse_views",
+    "load_horse",
     "montage",
+    "read_ply",
+    "render_views",
 ]
 
 #: SHA-256 of ``horse.ply`` (binary big-endian PLY, 2,182,101 bytes).
@@ -139,7 +149,8 @@ def horse_mesh_path() -> Path:
 
     Notes
     -----
-    A cached file whose checksum no longer matches is deleted and fetched again.
+    A cached file whose checksum no longer matches is deleted and fetched again, after a
+    :class:`netequiv.cache.CacheWarning` that names it.
 
     Examples
     --------
@@ -151,6 +162,12 @@ def horse_mesh_path() -> Path:
     if dest.is_file():
         if _sha256(dest) == HORSE_SHA256:
             return dest
+        warnings.warn(
+            f"ignoring the unusable cache entry {dest}: its SHA-256 is not that of the horse mesh; "
+            "fetching it again.",
+            CacheWarning,
+            stacklevel=2,
+        )
         dest.unlink()  # a stale or damaged cache entry: fetch again
 
     env = os.environ.get(_ENV_VAR)
@@ -596,7 +613,9 @@ def horse_views(
     elevation : float, default 0.0
         Camera elevation in radians (see :func:`render_views`).
     cache : bool, default True
-        Read and write ``cache_dir("images")/horse_<key>.npz``, keyed by all parameters.
+        Read and write ``cache_dir("images")/horse_<key>.npz``, keyed by all parameters.  An
+        entry that cannot be used (truncated, or arrays of the wrong shape or type) is
+        rendered again and overwritten after a :class:`netequiv.cache.CacheWarning`.
     progress : bool, default True
         Show a progress bar while rendering.
 
@@ -632,10 +651,15 @@ def horse_views(
     if isinstance(n_views, bool) or not isinstance(n_views, (int, np.integer)) or n_views < 3:
         raise ValueError(f"n_views must be an integer >= 3, got {n_views!r}.")
     thetas = 2 * np.pi * np.arange(n_views) / n_views
-    params = dict(n=int(n_views), size=size, elevation=float(elevation), version=_RENDER_VERSION, sha=HORSE_SHA256)
+    params = {
+        "n": int(n_views), "size": size, "elevation": float(elevation), "version": _RENDER_VERSION, "sha": HORSE_SHA256,
+    }  # fmt: skip
     path = cache_dir("images") / f"horse_{key(**params)}.npz"
-    if cache and path.is_file():
-        return thetas, load_npz(path)["images"]
+    if cache:
+        shapes = {"thetas": ((n_views,), np.float64), "images": ((n_views, size, size), np.float32)}
+        saved = read_entry(path, load_npz, check_arrays(shapes))
+        if saved is not None:
+            return thetas, saved["images"]
     images = render_views(thetas, size=size, elevation=elevation, progress=progress)
     if cache:
         save_npz(path, thetas=thetas, images=images)

@@ -10,12 +10,16 @@ interpolant whose length scale and regularisation are chosen on a hold-out split
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from ._validation import as_2d_float, check_positive, check_random_state
+from .errors import constant_features
+from .neighbors import _single_threaded_blas
 
 __all__ = ["KernelInterpolator"]
 
@@ -24,6 +28,17 @@ DEFAULT_SCALE_MULTIPLES = 2.0 ** np.arange(0, 10)  # x median nearest-neighbour 
 DEFAULT_RIDGE_GRID = 10.0 ** np.arange(-12, -1)  # 1e-12 ... 1e-2
 
 _CHUNK = 2**22  # entries of a kernel block built at once during predict
+
+
+@contextmanager
+def _one_blas_thread():
+    """Run the block with one BLAS thread (the kernel systems are small; see the class notes)."""
+    limits = _single_threaded_blas()
+    try:
+        yield
+    finally:
+        if limits is not None:
+            limits.restore_original_limits()
 
 
 def _kernel(A: np.ndarray, B: np.ndarray, gamma: float) -> np.ndarray:
@@ -224,6 +239,18 @@ class KernelInterpolator:
     behaves like :math:`\sqrt{1 \mp \psi_1}` near the ends of an interval (the
     eigenfunctions of a diffusion map have zero slope at the boundary).
 
+    Features of ``F`` that are constant (:func:`netequiv.errors.constant_features`, a
+    scale-free rule: spread at the rounding level of the mean) are predicted by their
+    mean and left out of the hold-out error, so multiplying ``F`` by any factor scales
+    the predictions by that factor and leaves the chosen pair unchanged.
+
+    :meth:`fit` and :meth:`predict` run their dense algebra with one BLAS thread
+    (``threadpoolctl``; restored afterwards).  The systems are too small to gain from
+    threads, and BLAS threads that spin while another process holds a core are very
+    slow: fitting 1,600 points (2 coordinates, 3 outputs) on a 2-core machine with one
+    core kept busy by another process took 3.6 to 41 s (median 26 s, 9 runs) with the
+    default two OpenBLAS threads, and 1.3 to 5.4 s (median 2.5 s) with one.
+
     Examples
     --------
     >>> import numpy as np
@@ -335,6 +362,10 @@ class KernelInterpolator:
             strictly between 0 and 1, got ...", "scale_multiples/ridge_grid must be a
             non-empty 1-D list of positive numbers, got ...").
         """
+        with _one_blas_thread():
+            return self._fit(Z, F)
+
+    def _fit(self, Z, F):
         ls, rd, n_centers, vf, multiples, ridges = self._check_params()
         Z = as_2d_float(Z, "Z")
         F_arr = np.asarray(F)
@@ -352,7 +383,7 @@ class KernelInterpolator:
         self._z_mean = Z.mean(axis=0)
         if self.standardize:
             sd = Z.std(axis=0)
-            const = np.flatnonzero(sd <= 1e-12 * np.maximum(1.0, np.abs(self._z_mean)))
+            const = np.flatnonzero(constant_features(Z))
             if const.size:
                 raise ValueError(
                     f"Z coordinate(s) {const.tolist()} are constant; drop them or use standardize=False."
@@ -365,7 +396,7 @@ class KernelInterpolator:
         f_mean = F.mean(axis=0)
         F0 = F - f_mean
         f_std = F.std(axis=0)
-        active = f_std > 1e-12 * np.maximum(1.0, np.abs(f_mean))
+        active = ~constant_features(F)  # the scale-free rule of netequiv.errors
 
         # centres: every sample, or a seeded random subset (density-proportional, like the data)
         subset = np.sort(rng.choice(N, size=n_centers, replace=False)) if N > n_centers else None
@@ -375,7 +406,7 @@ class KernelInterpolator:
         self.validation_nrmse_ = float("nan")
         if search:
             perm = rng.permutation(pool)
-            n_val = min(len(pool) - 2, max(1, int(round(vf * len(pool)))))
+            n_val = min(len(pool) - 2, max(1, round(vf * len(pool))))
             val, tr = perm[:n_val], perm[n_val:]
         else:
             tr = pool
@@ -458,5 +489,6 @@ class KernelInterpolator:
             raise ValueError(
                 f"Z_new has {Z_new.shape[1]} coordinates but the interpolator was fitted on m={self.n_features_in_}."
             )
-        out = _kernel_predict(self._scale(Z_new), self.centers_, self._gamma, self.dual_coef_) + self._f_mean
+        with _one_blas_thread():
+            out = _kernel_predict(self._scale(Z_new), self.centers_, self._gamma, self.dual_coef_) + self._f_mean
         return out[:, 0] if self._y_1d else out

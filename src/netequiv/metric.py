@@ -51,11 +51,11 @@ import numpy as np
 from ._validation import as_2d_float, check_positive
 
 __all__ = [
-    "LocalMetric",
-    "metric_from_jacobians",
-    "metric_from_bursts",
-    "estimate_intrinsic_dim",
     "IntrinsicDimensionWarning",
+    "LocalMetric",
+    "estimate_intrinsic_dim",
+    "metric_from_bursts",
+    "metric_from_jacobians",
 ]
 
 
@@ -76,6 +76,9 @@ class LocalMetric:
     normal_weight : ndarray of shape (N,)
         :math:`\kappa_i`, the metric in the normal directions (irrelevant when d == n).
 
+    Every weight must be finite and > 0 (``ValueError`` otherwise), so that each :math:`M_i`
+    is positive definite.
+
     Use :func:`metric_from_jacobians` or :func:`metric_from_bursts` to build one;
     ``LocalMetric.euclidean(N, d)`` gives :math:`M_i = I`.  Index it with an integer array
     or slice to take the metric of a subset of samples (``metric[train]``).
@@ -92,9 +95,31 @@ class LocalMetric:
                 "inconsistent LocalMetric: basis must be (N, n, d), tangent_weights (N, n) and "
                 f"normal_weight (N,), got {b.shape}, {w.shape}, {k.shape}."
             )
+        for name, arr in (("basis", b), ("tangent_weights", w), ("normal_weight", k)):
+            if np.iscomplexobj(arr) or not np.issubdtype(arr.dtype, np.number):
+                raise ValueError(f"LocalMetric {name} must hold real numbers, got dtype {arr.dtype}.")
+        if not np.isfinite(b).all():
+            first = int(np.flatnonzero(~np.isfinite(b).all(axis=(1, 2)))[0])
+            raise ValueError(
+                f"LocalMetric basis contains NaN or inf at sample {first}; build the metric from finite Jacobians."
+            )
+        for name, arr in (("tangent_weights", w), ("normal_weight", k)):
+            if arr.size == 0:
+                continue
+            bad = ~(np.isfinite(arr) & (arr > 0)).reshape(len(arr), -1)
+            rows = np.flatnonzero(bad.any(axis=1))
+            if rows.size:
+                i = int(rows[0])
+                value = float(arr.reshape(len(arr), -1)[i][bad[i]][0])
+                raise ValueError(
+                    f"LocalMetric {name} must be finite and > 0 (every M_i positive definite), got "
+                    f"{value!r} at sample {i} ({rows.size} sample(s) affected). Build the metric with "
+                    "metric_from_jacobians or metric_from_bursts; NaN, inf or 0 there come from a "
+                    "vanishing or overflowing singular value (degenerate='clip' floors them)."
+                )
 
     @classmethod
-    def euclidean(cls, n_samples: int, n_features: int) -> "LocalMetric":
+    def euclidean(cls, n_samples: int, n_features: int) -> LocalMetric:
         """The identity metric :math:`M_i = I` (Mahalanobis distance = Euclidean distance)."""
         return cls(
             basis=np.zeros((n_samples, 0, n_features)),
@@ -117,7 +142,7 @@ class LocalMetric:
     def __len__(self) -> int:
         return self.n_samples
 
-    def __getitem__(self, index) -> "LocalMetric":
+    def __getitem__(self, index) -> LocalMetric:
         index = np.arange(self.n_samples)[index]
         return LocalMetric(self.basis[index], self.tangent_weights[index], self.normal_weight[index])
 
@@ -149,8 +174,12 @@ class LocalMetric:
         return q
 
 
-def _intrinsic_dim_from_singular_values(s: np.ndarray, gap_warn: float, complete: bool = True) -> int:
+def _intrinsic_dim_from_singular_values(
+    s: np.ndarray, gap_warn: float, complete: bool = True, what: str = "Jacobians"
+) -> int:
     """Largest gap in the median (over samples) singular-value spectrum.
+
+    Samples whose factor is zero (a dead input region) are left out of the median.
 
     ``n`` maximises the ratio of consecutive median singular values :math:`s_n / s_{n+1}`.
     For Jacobians (``complete=True``) the singular values beyond the list are exactly zero, so
@@ -158,9 +187,10 @@ def _intrinsic_dim_from_singular_values(s: np.ndarray, gap_warn: float, complete
     well-conditioned full-rank spectrum gives its full length.  For burst covariances the tail
     is sampling and curvature noise, not zero, and only interior gaps count.
     """
-    med = np.median(s, axis=0)
-    if med[0] <= 0:
-        raise ValueError("all Jacobians vanish: the observations do not depend on the input.")
+    live = s[:, 0] > 0
+    if not live.any():
+        raise ValueError(f"all {what} vanish: the observations do not depend on the input.")
+    med = np.median(s[live], axis=0)
     rel = np.maximum(med / med[0], 1e-300)
     ratios = rel[:-1] / rel[1:]
     if complete:
@@ -202,11 +232,24 @@ def estimate_intrinsic_dim(jacobians, *, gap_warn: float = 10.0) -> int:
     return _intrinsic_dim_from_singular_values(s, gap_warn)
 
 
-def _as_jacobians(jacobians) -> np.ndarray:
+def _as_real(x, name: str, shape: str) -> np.ndarray:
+    """``x`` as float64; complex input is an error (numpy would drop the imaginary part)."""
     try:
-        J = np.asarray(jacobians, dtype=np.float64)
+        arr = np.asarray(x)
     except (TypeError, ValueError):
-        raise ValueError("jacobians must be a numeric array of shape (N, d, n).") from None
+        raise ValueError(f"{name} must be a numeric array of shape {shape}.") from None
+    if np.iscomplexobj(arr):
+        raise ValueError(
+            f"{name} must be real-valued, got complex dtype {arr.dtype}; the metric is defined for "
+            f"real observations. Pass {name}.real if the imaginary part is round-off."
+        )
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be a numeric array of shape {shape}, got dtype {arr.dtype}.")
+    return arr.astype(np.float64, copy=False)
+
+
+def _as_jacobians(jacobians) -> np.ndarray:
+    J = _as_real(jacobians, "jacobians", "(N, d, n)")
     if J.ndim != 3:
         raise ValueError(
             f"jacobians must have shape (N, d, n) = (samples, observed features, inputs), got {J.shape}."
@@ -225,8 +268,18 @@ def _as_jacobians(jacobians) -> np.ndarray:
 def _metric_from_factors(U, s, n, rcond, normal_penalty, degenerate, what) -> LocalMetric:
     """Shared tail: keep ``n`` leading directions, check degeneracy, build the metric."""
     N, d, _ = U.shape
+    if degenerate not in ("raise", "clip"):
+        raise ValueError(f"degenerate must be 'raise' or 'clip', got {degenerate!r}.")
     s_n = s[:, :n]
-    floor = rcond * np.median(s_n[:, 0])
+    live = s_n[:, 0] > 0
+    if not live.any():
+        raise ValueError(
+            f"all {what} vanish: the observations do not depend on the input at any sample, so there "
+            "is no metric to build (not even a clipped one). Check that the observed neurons are alive "
+            "and that the Jacobians are taken with respect to the input."
+        )
+    # the typical scale: the median leading singular value of the samples whose factor is not zero
+    floor = rcond * np.median(s_n[live, 0])
     bad = s_n[:, -1] <= floor
     if bad.any():
         if degenerate == "raise":
@@ -238,8 +291,6 @@ def _metric_from_factors(U, s, n, rcond, normal_penalty, degenerate, what) -> Lo
                 "other neurons, drop these samples, lower n_intrinsic, or pass degenerate='clip' to floor "
                 "the singular values."
             )
-        if degenerate != "clip":
-            raise ValueError(f"degenerate must be 'raise' or 'clip', got {degenerate!r}.")
         s_n = np.maximum(s_n, floor)
     basis = np.ascontiguousarray(np.transpose(U[:, :, :n], (0, 2, 1)))
     tangent = 1.0 / s_n**2
@@ -266,14 +317,17 @@ def metric_from_jacobians(
         Rank ``n`` kept in the pseudo-inverse (the dimension of the input manifold).  By default
         it is detected from the singular-value gap (:func:`estimate_intrinsic_dim`).
     rcond : float, default 1e-5
-        Singular values below ``rcond`` times the median leading singular value count as zero.
+        Singular values at or below ``rcond`` times the median leading singular value count
+        as zero (the median is over the samples whose Jacobian is not zero).
     normal_penalty : float, default 1.0
         ``p`` in :math:`\kappa_i = p / s_{n,i}^2`, the cost of displacements normal to the
         observed manifold (see the module notes).  Must be > 0.
     degenerate : {"raise", "clip"}, default "raise"
         What to do where a Jacobian has rank below ``n``: raise, or floor the singular values at
         ``rcond`` times the median (useful to *demonstrate* the failure of a non-injective
-        observation).
+        observation).  A zero Jacobian is floored like any other, so every weight stays
+        finite; when *every* Jacobian is zero there is no scale to floor at and both
+        settings raise.
 
     Returns
     -------
@@ -282,9 +336,10 @@ def metric_from_jacobians(
     Raises
     ------
     ValueError
-        If the array is not (N, d, m), holds NaN/inf, ``n_intrinsic`` exceeds ``min(d, m)``,
-        ``normal_penalty``/``rcond`` are not positive, or a Jacobian is rank deficient and
-        ``degenerate="raise"``.
+        If the array is not (N, d, m), is complex ("jacobians must be real-valued, got complex
+        dtype ..."), holds NaN/inf, ``n_intrinsic`` exceeds ``min(d, m)``,
+        ``normal_penalty``/``rcond`` are not positive, a Jacobian is rank deficient and
+        ``degenerate="raise"``, or every Jacobian is zero ("all Jacobians vanish: ...").
 
     Notes
     -----
@@ -300,7 +355,7 @@ def metric_from_jacobians(
     [[0.25, 0.0], [0.0, 0.25]]
     """
     J = _as_jacobians(jacobians)
-    N, d, m = J.shape
+    _, d, m = J.shape
     rcond = check_positive(rcond, "rcond")
     normal_penalty = check_positive(normal_penalty, "normal_penalty")
     U, s, _ = np.linalg.svd(J, full_matrices=False)
@@ -351,7 +406,7 @@ def metric_from_bursts(
         ``sigma`` is not positive, or a burst covariance is rank deficient (see
         :func:`metric_from_jacobians`).
     """
-    B = np.asarray(bursts, dtype=np.float64)
+    B = _as_real(bursts, "bursts", "(N, K, d)")
     if B.ndim != 3 or B.shape[1] < 2:
         raise ValueError(f"bursts must have shape (N, K, d) with K >= 2 perturbed observations, got {B.shape}.")
     if not np.isfinite(B).all():
@@ -370,7 +425,7 @@ def metric_from_bursts(
     F = np.transpose(dev, (0, 2, 1)) / (sigma * np.sqrt(dof))
     U, s, _ = np.linalg.svd(F, full_matrices=False)
     if n_intrinsic is None:
-        n_intrinsic = _intrinsic_dim_from_singular_values(s, 10.0, complete=False)
+        n_intrinsic = _intrinsic_dim_from_singular_values(s, 10.0, complete=False, what="burst covariances")
     n = _check_n(n_intrinsic, min(B.shape[2], B.shape[1]))
     return _metric_from_factors(U, s, n, check_positive(rcond, "rcond"),
                                 check_positive(normal_penalty, "normal_penalty"), degenerate, "burst covariances")

@@ -20,9 +20,10 @@ import torch
 from tqdm import tqdm
 
 from . import cache as _cache
-from ._validation import as_2d_float, check_positive, check_same_samples, check_int as _check_int
+from ._validation import as_2d_float, check_positive, check_same_samples
+from ._validation import check_int as _check_int
 
-__all__ = ["ACTIVATIONS", "mlp", "train_regressor", "fit_mlp", "model_rmse"]
+__all__ = ["ACTIVATIONS", "fit_mlp", "mlp", "model_rmse", "train_regressor"]
 
 #: name -> activation module class accepted by :func:`mlp`
 ACTIVATIONS = {
@@ -71,7 +72,7 @@ def _check_dtype(dtype) -> torch.dtype:
 
 def _check_model(model) -> torch.nn.Module:
     if not isinstance(model, torch.nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}.")  # noqa: TRY004
     return model
 
 
@@ -271,7 +272,7 @@ def train_regressor(
     with torch.no_grad():
         try:
             width = model(X[:1]).reshape(1, -1).shape[1]
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure of the caller's model is reported
             raise ValueError(
                 f"model could not be evaluated on x with {x.shape[1]} features ({type(exc).__name__}: {exc})."
             ) from None
@@ -537,7 +538,10 @@ def fit_mlp(
     so the returned network is a plain :func:`mlp`.  The cache key hashes every
     argument that changes the result together with the SHA-256 of the bytes of
     ``x`` and ``y``; the entry holds only a ``state_dict`` (tensors), written
-    atomically and read with ``torch.load(..., weights_only=True)``.
+    atomically and read with ``torch.load(..., weights_only=True)``.  An entry that
+    cannot be used (unreadable, or tensors whose names, shapes or dtypes do not fit this
+    network, or that hold NaN) is retrained and overwritten after a
+    :class:`netequiv.cache.CacheWarning` that names the file.
 
     Examples
     --------
@@ -580,22 +584,20 @@ def fit_mlp(
             version=_TRAINING_VERSION,
         )
         path = _cache.cache_dir("models") / f"{name}-{stem}.pt"
-        if path.is_file():
-            try:
-                state = torch.load(path, map_location="cpu", weights_only=True)
-                net.load_state_dict(state)
-            except Exception:  # unreadable or stale entry: retrain and overwrite it
-                net = mlp(n, m, hidden=widths, activation=activation, seed=seed, dtype="float64")
-            else:
-                net.eval()
-                err = model_rmse(net, x, y)
-                return net, {
-                    "train_rmse": err["rmse"],
-                    "train_relative_rmse": err["relative_rmse"],
-                    "cache_hit": True,
-                    "path": str(path),
-                    "time_s": 0.0,
-                }
+        state = _cache.read_entry(
+            path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict())
+        )
+        if state is not None:
+            net.load_state_dict(state)
+            net.eval()
+            err = model_rmse(net, x, y)
+            return net, {
+                "train_rmse": err["rmse"],
+                "train_relative_rmse": err["relative_rmse"],
+                "cache_hit": True,
+                "path": str(path),
+                "time_s": 0.0,
+            }
 
     mx, sx = _standardiser(x)
     my, sy = _standardiser(y)
