@@ -120,8 +120,8 @@ def test_verdict_does_not_depend_on_units(tanh_net):
     for s in (1e-12, 1e12):
         res = compare_observations(s * oa.y, ob.y / s, metric_a=s * oa.jac, metric_b=ob.jac / s, x=x)
         assert res.verdict == ref.verdict
-        assert res.forward_error["max_nrmse"] == pytest.approx(ref.forward_error["max_nrmse"], rel=1e-5)
-        assert res.self_error_a["max_nrmse"] == pytest.approx(ref.self_error_a["max_nrmse"], rel=1e-5)
+        assert res.forward_error["max_nrmse"] == pytest.approx(ref.forward_error["max_nrmse"], rel=1e-3)
+        assert res.self_error_a["max_nrmse"] == pytest.approx(ref.self_error_a["max_nrmse"], rel=1e-3)
 
 
 def test_transformation_on_new_inputs_and_observations(tanh_net):

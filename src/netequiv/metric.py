@@ -294,7 +294,9 @@ def _metric_from_factors(U, s, n, rcond, normal_penalty, degenerate, what) -> Lo
         s_n = np.maximum(s_n, floor)
     basis = np.ascontiguousarray(np.transpose(U[:, :, :n], (0, 2, 1)))
     tangent = 1.0 / s_n**2
-    normal = normal_penalty * tangent[:, -1] if d > n else np.ones(N)
+    # with d == n there is no normal space and kappa cancels in ``quadratic``; taking it on the
+    # tangent scale (not 1) keeps that cancellation exact for observations in any units
+    normal = normal_penalty * tangent[:, -1] if d > n else tangent[:, -1].copy()
     return LocalMetric(basis=basis, tangent_weights=tangent, normal_weight=normal)
 
 
