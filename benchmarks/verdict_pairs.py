@@ -6,7 +6,7 @@ of ``compare_observations`` with both rules (the error-only rule skips the self 
 so it is the first version's cost).  Writes ``benchmarks/results/verdict_pairs.json`` and the
 figure ``book/_static_perf/verdict_pairs.png`` (cross error against self floor).
 
-    .venv/bin/python benchmarks/verdict_pairs.py
+    .venv/bin/python benchmarks/verdict_pairs.py [--plot-only]
 """
 
 from __future__ import annotations
@@ -139,13 +139,19 @@ def plot(rows, path):
     ax.axvline(0.05, color="0.3", lw=0.8, ls="--")
     ax.set(xscale="log", yscale="log", xlim=lim, ylim=lim,
            xlabel="self floor max(s_A, s_B) (held-out max NRMSE)", ylabel="cross error, each direction")
-    ax.legend(title="verdict (circle: truly equivalent)", fontsize=8, loc="upper left")
+    ax.legend(title="verdict of the pair\n(circle: truly equivalent)", fontsize=8, title_fontsize=8,
+              loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
 
 
 def main():
+    import sys
+
+    if "--plot-only" in sys.argv:
+        plot(json.loads(OUT.read_text())["rows"], FIG)
+        return
     torch.set_num_threads(1)
     rows = []
     for name, a, b, x, truth in net_cases():
