@@ -37,6 +37,7 @@ _LAZY = {
     "nrmse": "errors",
     "relative_error": "errors",
     "constant_features": "errors",
+    "near_constant_features": "errors",
     "summarize_errors": "errors",
     # transform.py
     "Comparison": "transform",

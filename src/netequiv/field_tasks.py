@@ -642,7 +642,7 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     >>> one_way_error(ya, Ja, tanh_field(u))["relative"] < 1e-2                       # doctest: +SKIP
     True
     """
-    from .transform import fit_direction, prepare_side, split_samples
+    from .transform import prepare_side, split_samples
 
     ya = as_2d_float(y_a, "y_a")
     yb = as_2d_float(y_b, "y_b")
@@ -658,9 +658,8 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     n_coords = min(n_intrinsic, ya.shape[1])
     side = prepare_side(ya, J, name="A", n_intrinsic=n_intrinsic, n_coordinates=n_coords, train=train, test=test,
                         seed=seed, n_eigenvectors=n_eigenvectors, jacobian_rcond=check_positive(jacobian_rcond, "jacobian_rcond"), dmap_kwargs=dmap_kwargs,
-                        interpolator_kwargs=interpolator_kwargs, self_check=False)
-    _, pred, summary = fit_direction(side.coords.coords, side.coords_test, yb[train], yb[test], seed=seed,
-                                     interpolator_kwargs=interpolator_kwargs)
+                        interpolator_kwargs=interpolator_kwargs, self_check=False, cross=yb)
+    pred, summary = side.cross_prediction, side.cross_error
     return {**summary, "n_coords": n_coords, "selected": side.coords.selected.tolist(), "prediction": pred,
             "test_index": test, "train_index": train}
 

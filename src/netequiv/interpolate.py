@@ -366,98 +366,7 @@ class KernelInterpolator:
             return self._fit(Z, F)
 
     def _fit(self, Z, F):
-        ls, rd, n_centers, vf, multiples, ridges = self._check_params()
-        Z = as_2d_float(Z, "Z")
-        F_arr = np.asarray(F)
-        self._y_1d = F_arr.ndim == 1
-        F = as_2d_float(F, "F")
-        if len(Z) != len(F):
-            raise ValueError(
-                f"Z has {len(Z)} samples but F has {len(F)}; both must describe the same samples, in the same order."
-            )
-        N, m = Z.shape
-        if N < 2 * m + 2:
-            raise ValueError(
-                f"KernelInterpolator needs at least 2*m+2 = {2 * m + 2} samples for m={m} coordinates, got {N}."
-            )
-        self._z_mean = Z.mean(axis=0)
-        if self.standardize:
-            sd = Z.std(axis=0)
-            const = np.flatnonzero(constant_features(Z))
-            if const.size:
-                raise ValueError(
-                    f"Z coordinate(s) {const.tolist()} are constant; drop them or use standardize=False."
-                )
-            self._z_scale = sd
-        else:
-            self._z_scale = np.ones(m)
-        Zs = self._scale(Z)
-        rng = check_random_state(self.random_state)
-        f_mean = F.mean(axis=0)
-        F0 = F - f_mean
-        f_std = F.std(axis=0)
-        active = ~constant_features(F)  # the scale-free rule of netequiv.errors
-
-        # centres: every sample, or a seeded random subset (density-proportional, like the data)
-        subset = np.sort(rng.choice(N, size=n_centers, replace=False)) if N > n_centers else None
-        pool = np.arange(N) if subset is None else subset
-
-        search = (ls == "auto" or rd == "auto") and bool(active.any())
-        self.validation_nrmse_ = float("nan")
-        if search:
-            perm = rng.permutation(pool)
-            n_val = min(len(pool) - 2, max(1, round(vf * len(pool))))
-            val, tr = perm[:n_val], perm[n_val:]
-        else:
-            tr = pool
-        if ls == "auto":
-            h = _median_nn_distance(Zs[tr])
-            scale_grid = np.sort(multiples) * h
-        else:
-            scale_grid = np.array([ls])
-        ridge_grid = np.sort(ridges) if rd == "auto" else np.array([rd])
-
-        if search:
-            F_tr_mean = F[tr].mean(axis=0)
-            F0_tr = F[tr] - F_tr_mean
-            solvers: dict = {}
-
-            def score(i, j):
-                if i not in solvers:
-                    solvers.clear()  # one kernel matrix in memory at a time
-                    solvers[i] = _Solver(Zs[tr], None, float(scale_grid[i]))
-                solver = solvers[i]
-                try:
-                    coef = solver.coef(F0_tr, float(ridge_grid[j]))
-                except np.linalg.LinAlgError:
-                    return np.inf
-                pred = solver.predict(Zs[val], coef) + F_tr_mean
-                err = np.sqrt(np.mean((pred - F[val]) ** 2, axis=0))[active] / f_std[active]
-                value = float(np.mean(err))
-                return value if np.isfinite(value) else np.inf
-
-            i_best, j_best, self.validation_nrmse_ = _grid_search(score, len(scale_grid), len(ridge_grid))
-            ls, rd = float(scale_grid[i_best]), float(ridge_grid[j_best])
-            solvers.clear()
-            if not np.isfinite(self.validation_nrmse_):
-                raise ValueError(
-                    "every (length_scale, ridge) pair of the search gave a non-finite hold-out error; "
-                    "check the scales of Z and F or pass explicit length_scale and ridge."
-                )
-        else:
-            ls = float(scale_grid[len(scale_grid) // 2])
-            rd = float(ridge_grid[len(ridge_grid) // 2])
-        self.length_scale_ = float(ls)
-        self.ridge_ = float(rd)
-
-        solver = _Solver(Zs, subset, self.length_scale_)
-        self.dual_coef_ = solver.coef(F0, self.ridge_)
-        self.centers_ = solver.centers
-        self._gamma = solver.gamma
-        self._f_mean = f_mean
-        self.n_features_in_ = m
-        self.n_outputs_ = F.shape[1]
-        return self
+        return _fit_shared([self], Z, [F])[0]
 
     # ----------------------------------------------------------------- predict
     def predict(self, Z_new) -> np.ndarray:
@@ -492,3 +401,183 @@ class KernelInterpolator:
         with _one_blas_thread():
             out = _kernel_predict(self._scale(Z_new), self.centers_, self._gamma, self.dual_coef_) + self._f_mean
         return out[:, 0] if self._y_1d else out
+
+
+def fit_shared(interpolators, Z, targets) -> list:
+    r"""Fit several interpolators on the *same* coordinates, sharing the kernel factorizations.
+
+    ``fit_shared([g1, g2], Z, [F1, F2])`` gives exactly what ``g1.fit(Z, F1)`` and
+    ``g2.fit(Z, F2)`` give (the same validation split, search path and choice for each
+    target), but every kernel matrix and Cholesky factor of the search is computed once
+    for all targets: a comparison fits :math:`G_B` and A's self round trip from the same
+    coordinates :math:`\phi^A`.  The interpolators must have the same parameters.
+
+    Parameters
+    ----------
+    interpolators : list of KernelInterpolator
+        Unfitted (or to be refitted), one per target, with equal parameters.
+    Z : array-like of shape (N, m)
+    targets : list of array-like of shape (N, p_t) or (N,)
+
+    Returns
+    -------
+    list of KernelInterpolator
+        The fitted interpolators.
+
+    Raises
+    ------
+    ValueError
+        ``"fit_shared needs one interpolator per target ..."``, ``"... must have the same
+        parameters ..."`` and the errors of :meth:`KernelInterpolator.fit`.
+    """
+    if len(interpolators) != len(targets) or not interpolators:
+        raise ValueError(f"fit_shared needs one interpolator per target, got {len(interpolators)} and {len(targets)}.")
+    params = [g.get_params() if hasattr(g, "get_params") else _params(g) for g in interpolators]
+    if any(not _same_params(params[0], p) for p in params[1:]):
+        raise ValueError("the interpolators passed to fit_shared must have the same parameters.")
+    with _one_blas_thread():
+        return _fit_shared(interpolators, Z, targets)
+
+
+def _params(g) -> dict:
+    return {k: getattr(g, k) for k in ("length_scale", "ridge", "n_centers", "validation_fraction",
+                                       "scale_multiples", "ridge_grid", "standardize", "random_state")
+            if hasattr(g, k)}
+
+
+def _same_params(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    return all(np.array_equal(np.asarray(a[k], dtype=object), np.asarray(b[k], dtype=object)) for k in a)
+
+
+def _fit_shared(interpolators, Z, targets) -> list:
+    """The fit of :class:`KernelInterpolator` for one or several targets (see :func:`fit_shared`)."""
+    first = interpolators[0]
+    ls, rd, n_centers, vf, multiples, ridges = first._check_params()
+    Z = as_2d_float(Z, "Z")
+    Fs, one_d = [], []
+    for F in targets:
+        one_d.append(np.asarray(F).ndim == 1)
+        F = as_2d_float(F, "F")
+        if len(Z) != len(F):
+            raise ValueError(
+                f"Z has {len(Z)} samples but F has {len(F)}; both must describe the same samples, in the same order."
+            )
+        Fs.append(F)
+    N, m = Z.shape
+    if N < 2 * m + 2:
+        raise ValueError(
+            f"KernelInterpolator needs at least 2*m+2 = {2 * m + 2} samples for m={m} coordinates, got {N}."
+        )
+    z_mean = Z.mean(axis=0)
+    if first.standardize:
+        sd = Z.std(axis=0)
+        const = np.flatnonzero(constant_features(Z))
+        if const.size:
+            raise ValueError(
+                f"Z coordinate(s) {const.tolist()} are constant; drop them or use standardize=False."
+            )
+        z_scale = sd
+    else:
+        z_scale = np.ones(m)
+    Zs = (Z - z_mean) / z_scale
+    rng = check_random_state(first.random_state)
+    f_means = [F.mean(axis=0) for F in Fs]
+    f_stds = [F.std(axis=0) for F in Fs]
+    actives = [~constant_features(F) for F in Fs]  # the scale-free rule of netequiv.errors
+
+    # centres: every sample, or a seeded random subset (density-proportional, like the data)
+    subset = np.sort(rng.choice(N, size=n_centers, replace=False)) if N > n_centers else None
+    pool = np.arange(N) if subset is None else subset
+    searches = [(ls == "auto" or rd == "auto") and bool(a.any()) for a in actives]
+    if any(searches):
+        perm = rng.permutation(pool)
+        n_val = min(len(pool) - 2, max(1, round(vf * len(pool))))
+        val, tr = perm[:n_val], perm[n_val:]
+    else:
+        tr = pool
+    if ls == "auto":
+        h = _median_nn_distance(Zs[tr])
+        scale_grid = np.sort(multiples) * h
+    else:
+        scale_grid = np.array([ls])
+    ridge_grid = np.sort(ridges) if rd == "auto" else np.array([rd])
+
+    chosen = []
+    if any(searches):
+        cols = np.cumsum([0] + [F.shape[1] for F in Fs])
+        F_tr_means = [F[tr].mean(axis=0) for F in Fs]
+        F0_tr = np.hstack([F[tr] - mu for F, mu in zip(Fs, F_tr_means)])
+        solvers: dict = {}
+        cache: dict = {}
+
+        def compute(i, j):
+            if i not in solvers:
+                solvers.clear()  # one kernel matrix in memory at a time
+                solvers[i] = _Solver(Zs[tr], None, float(scale_grid[i]))
+            solver = solvers[i]
+            try:
+                coef = solver.coef(F0_tr, float(ridge_grid[j]))
+            except np.linalg.LinAlgError:
+                return [np.inf] * len(Fs)
+            pred = solver.predict(Zs[val], coef)
+            out = []
+            for t, F in enumerate(Fs):
+                p = pred[:, cols[t]:cols[t + 1]] + F_tr_means[t]
+                err = np.sqrt(np.mean((p - F[val]) ** 2, axis=0))[actives[t]] / f_stds[t][actives[t]]
+                value = float(np.mean(err)) if err.size else np.inf
+                out.append(value if np.isfinite(value) else np.inf)
+            return out
+
+        for t in range(len(Fs)):
+            if not searches[t]:
+                chosen.append(None)
+                continue
+
+            def score(i, j, t=t):
+                if (i, j) not in cache:
+                    cache[(i, j)] = compute(i, j)
+                return cache[(i, j)][t]
+
+            chosen.append(_grid_search(score, len(scale_grid), len(ridge_grid)))
+        solvers.clear()
+    else:
+        chosen = [None] * len(Fs)
+
+    finals: dict = {}
+    for t, g in enumerate(interpolators):
+        g.validation_nrmse_ = float("nan")
+        if chosen[t] is not None:
+            i_best, j_best, g.validation_nrmse_ = chosen[t]
+            if not np.isfinite(g.validation_nrmse_):
+                raise ValueError(
+                    "every (length_scale, ridge) pair of the search gave a non-finite hold-out error; "
+                    "check the scales of Z and F or pass explicit length_scale and ridge."
+                )
+            lst, rdt = float(scale_grid[i_best]), float(ridge_grid[j_best])
+        else:
+            lst = float(scale_grid[len(scale_grid) // 2])
+            rdt = float(ridge_grid[len(ridge_grid) // 2])
+        finals.setdefault(lst, {}).setdefault(rdt, []).append(t)
+        g.length_scale_, g.ridge_ = lst, rdt
+    for lst, by_ridge in finals.items():
+        solver = _Solver(Zs, subset, lst)
+        for rdt, ts in by_ridge.items():
+            F0 = np.hstack([Fs[t] - f_means[t] for t in ts])
+            coef = solver.coef(F0, rdt)
+            start = 0
+            for t in ts:
+                g, p = interpolators[t], Fs[t].shape[1]
+                g.dual_coef_ = coef[:, start:start + p]
+                start += p
+                g.centers_, g._gamma = solver.centers, solver.gamma
+        del solver
+    for t, g in enumerate(interpolators):
+        g._y_1d = one_d[t]
+        g._z_mean, g._z_scale = z_mean, z_scale
+        g._f_mean = f_means[t]
+        g.n_features_in_ = m
+        g.n_outputs_ = Fs[t].shape[1]
+    return list(interpolators)
+

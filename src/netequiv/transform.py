@@ -45,7 +45,7 @@ import numpy as np
 from ._validation import as_2d_float, check_int, check_positive, check_random_state, check_same_samples
 from .dmap import DiffusionMaps
 from .errors import nrmse, summarize_errors
-from .interpolate import KernelInterpolator
+from .interpolate import KernelInterpolator, fit_shared
 from .metric import LocalMetric, metric_from_jacobians
 from .selection import align_embeddings, llr_residuals, select_nonharmonic
 
@@ -270,15 +270,20 @@ class Side:
     Built by :func:`prepare_side`; :func:`compare_observations` builds two, the network zoo
     one per member.  ``coords_test`` is the Nyström extension :math:`\\Phi(y)` of the
     held-out observations, ``g_self`` the interpolator :math:`\\phi \\mapsto y` of the self
-    round trip.
+    round trip.  With ``cross`` (the other network's observations), ``g_cross`` maps this
+    side's coordinates to them (:math:`G_B` for side A), with its held-out prediction and
+    error.
     """
 
     y: np.ndarray
     metric: LocalMetric | None
     coords: IntrinsicCoordinates
     coords_test: np.ndarray
-    g_self: KernelInterpolator
+    g_self: KernelInterpolator | None
     diagnostics: SideDiagnostics
+    g_cross: KernelInterpolator | None = None
+    cross_prediction: np.ndarray | None = None
+    cross_error: dict | None = None
 
 
 def _diagnose_jacobians(J: np.ndarray, n_intrinsic: int, rcond: float):
@@ -335,6 +340,7 @@ def prepare_side(
     dmap_kwargs: dict | None = None,
     interpolator_kwargs: dict | None = None,
     self_check: bool = True,
+    cross=None,
 ) -> Side:
     r"""Metric, intrinsic coordinates, self round trip and embedding diagnostics of one network.
 
@@ -377,6 +383,10 @@ def prepare_side(
     self_check : bool, default True
         Fit the self round trip (``False`` leaves ``g_self`` None and the self error NaN,
         for one-directional uses such as neuron sweeps).
+    cross : array of shape (N, d_other), optional
+        The other network's observations: also fit the cross direction from this side's
+        coordinates to them, sharing the kernel search with the self round trip
+        (:func:`~netequiv.interpolate.fit_shared`).
 
     Returns
     -------
@@ -406,32 +416,43 @@ def prepare_side(
         on_curve = resolved == 1 and n_coordinates == 1 and "n_neighbors_epsilon" not in (dmap_kwargs or {})
         candidates = [k for k in _CURVE_NEIGHBORS if k <= k0] if on_curve else [k0]
     ik = {"random_state": seed, **(interpolator_kwargs or {})}
+    need_self = self_check or len(candidates) > 1
+    targets = ([y] if need_self else []) + ([cross] if cross is not None else [])
+
+    def fits(c):
+        # the self round trip and the cross direction share the coordinates: one kernel search
+        if not targets:
+            return []
+        return fit_shared([KernelInterpolator(**ik) for _ in targets], c.coords, [t[train] for t in targets])
+
     best = None
     for k in candidates:
         dk = {"n_neighbors_epsilon": k, **(dmap_kwargs or {})}
         coords = intrinsic_coordinates(y[train], None if M is None else M[train], n_intrinsic=n_coordinates,
                                        n_eigenvectors=n_eigenvectors, random_state=seed, **dk)
+        gs = fits(coords)
         if len(candidates) == 1:
-            best = (None, k, coords, None)
+            best = (None, k, coords, gs)
             break
         # a curve: the largest bandwidth whose coordinate still reproduces the observations on the
         # interpolator's own validation split of the training samples (the held-out test samples
         # are not looked at)
-        g = KernelInterpolator(**ik).fit(coords.coords, y[train])
-        if best is None or g.validation_nrmse_ < best[0]:
-            best = (g.validation_nrmse_, k, coords, g)
-        if g.validation_nrmse_ < _CURVE_VALIDATION_TOL:
+        v = gs[0].validation_nrmse_
+        if best is None or v < best[0]:
+            best = (v, k, coords, gs)
+        if v < _CURVE_VALIDATION_TOL:
             break
-    _, k_used, coords, g_self = best
+    _, k_used, coords, gs = best
     coords_test = coords.transform(y[test], None if M is None else M[test])
-    self_error = {"max_nrmse": float("nan"), "median_nrmse": float("nan")}
-    if self_check and g_self is None:
-        g_self, _, self_error = fit_direction(coords.coords, coords_test, y[train], y[test], seed=seed,
-                                              interpolator_kwargs=interpolator_kwargs)
-    elif self_check:
+    g_self, self_error = None, {"max_nrmse": float("nan"), "median_nrmse": float("nan")}
+    if self_check:
+        g_self = gs[0]
         self_error = summarize_errors(y[test], g_self.predict(coords_test))
-    else:
-        g_self = None
+    g_cross = pred_cross = err_cross = None
+    if cross is not None:
+        g_cross = gs[-1]
+        pred_cross = g_cross.predict(coords_test)
+        err_cross = summarize_errors(cross[test], pred_cross)
     fnn = float("nan")
     if x is not None:
         from .whitney import false_neighbor_fraction
@@ -440,7 +461,8 @@ def prepare_side(
     diag = SideDiagnostics(name=name, n_features=int(y.shape[1]), n_intrinsic=int(n_intrinsic), rank=rank,
                            near_singular=near, orientation_flips=flips, false_neighbors=fnn,
                            self_error=self_error, n_degenerate=n_bad, n_neighbors_epsilon=k_used)
-    return Side(y=y, metric=M, coords=coords, coords_test=coords_test, g_self=g_self, diagnostics=diag)
+    return Side(y=y, metric=M, coords=coords, coords_test=coords_test, g_self=g_self, diagnostics=diag,
+                g_cross=g_cross, cross_prediction=pred_cross, cross_error=err_cross)
 
 
 def fit_direction(coords_train, coords_test, y_train, y_test, *, seed: int, interpolator_kwargs=None):
@@ -986,11 +1008,10 @@ def compare_observations(
               "n_eigenvectors": n_eigenvectors, "jacobian_rcond": rc, "self_check": rule == "calibrated",
               "dmap_kwargs": dmap_kwargs, "interpolator_kwargs": interpolator_kwargs}
     with _blas_threads():
-        a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, **common)
-        b = prepare_side(yb, metric_b, name="B", n_coordinates=n_coord_b, **common)
-        ik = {"seed": seed, "interpolator_kwargs": interpolator_kwargs}
-        g_b, pred_b, fe = fit_direction(a.coords.coords, a.coords_test, yb[train], yb[test], **ik)
-        g_a, pred_a, be = fit_direction(b.coords.coords, b.coords_test, ya[train], ya[test], **ik)
+        a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, cross=yb, **common)
+        b = prepare_side(yb, metric_b, name="B", n_coordinates=n_coord_b, cross=ya, **common)
+    g_b, pred_b, fe = a.g_cross, a.cross_prediction, a.cross_error
+    g_a, pred_a, be = b.g_cross, b.cross_prediction, b.cross_error
     fwd, bwd = nrmse(yb[test], pred_b), nrmse(ya[test], pred_a)
     if a.coords.coords.shape[1] == b.coords.coords.shape[1]:
         align = align_embeddings(a.coords.coords, b.coords.coords)
