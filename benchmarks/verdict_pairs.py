@@ -2,8 +2,8 @@
 
 For every pair: the held-out cross errors of T and T^-1, each network's self round trip, the
 verdict of the self-calibrated rule and of the first version's error-only rule, and the time
-of ``compare_observations`` with both rules (the error-only rule skips the self round trips,
-so it is the first version's cost).  Writes ``benchmarks/results/verdict_pairs.json`` and the
+of ``compare_observations`` now against the first version's ``compare_observations`` (its
+source read from git at ``BASELINE``, run on today's diffusion maps and interpolator).  Writes ``benchmarks/results/verdict_pairs.json`` and the
 figure ``book/_static_perf/verdict_pairs.png`` (cross error against self floor).
 
     .venv/bin/python benchmarks/verdict_pairs.py [--plot-only]
@@ -23,6 +23,23 @@ from netequiv import field_tasks as ft
 from netequiv.nets import mlp
 
 HERE = Path(__file__).resolve().parent
+BASELINE = "f964345"  # the last commit before the three-outcome verdict
+
+
+def baseline_compare():
+    """``compare_observations`` of commit ``BASELINE`` (two diffusion maps, two interpolators)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    src = subprocess.run(["git", "show", f"{BASELINE}:src/netequiv/transform.py"], cwd=HERE, check=True,
+                         capture_output=True, text=True).stdout
+    spec = importlib.util.spec_from_loader("netequiv._transform_before", loader=None)
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = "netequiv"
+    sys.modules[spec.name] = mod
+    exec(compile(src, f"{BASELINE}:transform.py", "exec"), mod.__dict__)
+    return mod.compare_observations
 OUT = HERE / "results" / "verdict_pairs.json"
 FIG = HERE.parent / "book" / "_static_perf" / "verdict_pairs.png"
 
@@ -102,6 +119,13 @@ def array_cases():
 
 def run_pair(name, ya, Ja, yb, Jb, x, n, truth):
     row = {"pair": name, "truth": truth, "n_samples": len(ya)}
+    t0 = time.perf_counter()
+    try:
+        old = BEFORE(ya, yb, metric_a=Ja, metric_b=Jb, n_intrinsic=n)
+        row["verdict_before"] = "equivalent" if old.equivalent else "not equivalent"
+    except ValueError as exc:  # the first version raised on some legal pairs
+        row["verdict_before"] = f"error: {exc}"
+    row["seconds_before"] = time.perf_counter() - t0
     for rule in ("errors", "calibrated"):
         t0 = time.perf_counter()
         res = compare_observations(ya, yb, metric_a=Ja, metric_b=Jb, x=x, n_intrinsic=n, rule=rule)
@@ -109,9 +133,9 @@ def run_pair(name, ya, Ja, yb, Jb, x, n, truth):
         row[f"verdict_{rule}"] = res.verdict
     row.update(forward=res.forward_error["max_nrmse"], backward=res.backward_error["max_nrmse"],
                self_a=res.self_error_a["max_nrmse"], self_b=res.self_error_b["max_nrmse"], reason=res.reason)
-    print(f"{name:38s} truth {truth:15s} errors-rule {row['verdict_errors']:15s} "
+    print(f"{name:38s} truth {truth:15s} before {row['verdict_before'][:15]:15s} "
           f"calibrated {row['verdict_calibrated']:15s} fwd {row['forward']:.2g} bwd {row['backward']:.2g} "
-          f"self {row['self_a']:.2g}/{row['self_b']:.2g}  time x{row['seconds_calibrated'] / row['seconds_errors']:.2f}",
+          f"self {row['self_a']:.2g}/{row['self_b']:.2g}  time x{row['seconds_calibrated'] / row['seconds_before']:.2f}",
           flush=True)
     return row
 
@@ -153,6 +177,8 @@ def main():
         plot(json.loads(OUT.read_text())["rows"], FIG)
         return
     torch.set_num_threads(1)
+    global BEFORE
+    BEFORE = baseline_compare()
     rows = []
     for name, a, b, x, truth in net_cases():
         oa, ob = observe(a, x, jacobian=True), observe(b, x, jacobian=True)
@@ -160,7 +186,8 @@ def main():
     for name, (ya, Ja), (yb, Jb), x, n, truth in array_cases():
         rows.append(run_pair(name, ya, Ja, yb, Jb, x, n, truth))
     wrong = [r["pair"] for r in rows if r["verdict_calibrated"] not in (r["truth"], "inconclusive")]
-    ratio = [r["seconds_calibrated"] / r["seconds_errors"] for r in rows if r["n_samples"] >= 1000]
+    ratio = [r["seconds_calibrated"] / r["seconds_before"] for r in rows
+             if r["n_samples"] >= 1000 and not r["verdict_before"].startswith("error")]
     summary = {"n_pairs": len(rows), "wrong_verdicts": wrong,
                "n_inconclusive": sum(r["verdict_calibrated"] == "inconclusive" for r in rows),
                "time_ratio_median": float(np.median(ratio)), "time_ratio_max": float(np.max(ratio))}
