@@ -21,11 +21,11 @@ from _runner import machine_info, save
 
 def make_net(n_in=2, n_out=1, width=64, seed=0):
     try:
-        from netequiv.nets import mlp
+        from netequiv.chapters.nets import mlp
 
         torch.manual_seed(seed)
         return mlp(n_in, n_out, hidden=(width, width, width))
-    except ImportError:  # netequiv.nets not there yet: the same architecture by hand
+    except ImportError:  # netequiv.chapters.nets not there yet: the same architecture by hand
         torch.manual_seed(seed)
         layers = []
         d = n_in

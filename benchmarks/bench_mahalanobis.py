@@ -5,7 +5,7 @@
 Both use the same metric matrices M_i (exact Jacobians, rank 2, normal penalty 1), the same
 bandwidth epsilon (ours, automatic) and kernel exp(-d^2/2eps) with alpha = 1.  datafold first
 takes the Euclidean pairs within the radius that contains every metric ball of radius
-R = sqrt(2 eps ln 1e8) (the bound of netequiv.neighbors), then evaluates the Mahalanobis
+R = sqrt(2 eps ln 1e8) (the bound of netequiv._neighbors), then evaluates the Mahalanobis
 distance pair by pair.  datafold runs in benchmarks/_work/peers-venv (skipped with a message
 when it cannot be installed).  Results in results/mahalanobis.json.
 """

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from netequiv import compare_observations, observe
-from netequiv import field_tasks as ft
-from netequiv.nets import mlp
+from netequiv.chapters import exp_b_two_inputs as ft
+from netequiv.chapters.nets import mlp
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "f964345"  # the last commit before the three-outcome verdict

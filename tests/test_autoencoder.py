@@ -9,14 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from netequiv.autoencoder import (
-    ARCHITECTURES,
-    SETTINGS,
-    ConvAutoencoder,
-    encode_images,
-    train_autoencoder,
-)
-from netequiv.cache import CacheWarning
+from netequiv.chapters.autoencoder import ARCHITECTURES, SETTINGS, ConvAutoencoder, encode_images, train_autoencoder
+from netequiv.chapters.cache import CacheWarning
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,4 +1,4 @@
-"""The on-disk cache: atomic writes and defensive reads that never unpickle (netequiv.cache)."""
+"""The on-disk cache: atomic writes and defensive reads that never unpickle (netequiv.chapters.cache)."""
 
 import re
 import warnings
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from netequiv import cache
-from netequiv.cache import CacheWarning, check_arrays, load_npz, read_entry, save_npz
+from netequiv.chapters import cache
+from netequiv.chapters.cache import CacheWarning, check_arrays, load_npz, read_entry, save_npz
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "netequiv"
 

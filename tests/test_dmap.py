@@ -7,11 +7,7 @@ import pytest
 import scipy.linalg as sla
 
 from netequiv import DiffusionMaps, LocalMetric, metric_from_jacobians
-from netequiv.neighbors import (
-    metric_knn_distances,
-    metric_radius_graph,
-    radius_graph_csr,
-)
+from netequiv._neighbors import metric_knn_distances, metric_radius_graph, radius_graph_csr
 
 
 def r2_linear(A, B):

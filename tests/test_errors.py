@@ -3,14 +3,7 @@
 import numpy as np
 import pytest
 
-from netequiv.errors import (
-    NEAR_CONSTANT_REL,
-    constant_features,
-    near_constant_features,
-    nrmse,
-    relative_error,
-    summarize_errors,
-)
+from netequiv.measures import NEAR_CONSTANT_REL, constant_features, near_constant_features, nrmse, relative_error, summarize_errors
 
 # column 0: mean 1.5, population std sqrt(1.25); the last prediction is off by 2 -> RMSE 1
 # column 1: constant

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from netequiv import compare_observations
-from netequiv import field_tasks as ft
+from netequiv.chapters import exp_b_two_inputs as ft
 
 
 def _fd_jacobian(f, u, h=1e-6):
@@ -160,7 +160,7 @@ def test_embedding_agreement_bad_inputs(analytic):
 
 
 def test_neuron_sweep_one_unit_fails_five_succeed():
-    from netequiv.nets import mlp
+    from netequiv.chapters.nets import mlp
 
     net_a = mlp(2, 1, hidden=(16, 16, 16), activation="tanh", seed=1)
     net_b = mlp(2, 1, hidden=(12, 12), activation="softplus", seed=2)

@@ -9,8 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from netequiv import horse
-from netequiv.cache import CacheWarning, save_npz
+from netequiv.chapters import horse
+from netequiv.chapters.cache import CacheWarning, save_npz
 
 # --------------------------------------------------------------------------- helpers
 

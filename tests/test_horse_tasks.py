@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from netequiv import horse_tasks as ht
+from netequiv.chapters import exp_c_horse as ht
 
 
 def _curve(n=120, speed_wiggle=0.0):
@@ -140,7 +140,7 @@ def _blobs(n=48, size=16):
 
 def test_torch_parts_tangents_decoding_and_image_errors():
     torch = pytest.importorskip("torch")
-    from netequiv.autoencoder import ConvAutoencoder, encode_images
+    from netequiv.chapters.autoencoder import ConvAutoencoder, encode_images
 
     torch.manual_seed(0)
     model = ConvAutoencoder(latent_dim=3, widths=(4, 8), size=16, activation="tanh").double().float()

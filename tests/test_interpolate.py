@@ -3,12 +3,8 @@
 import numpy as np
 import pytest
 
-from netequiv.errors import nrmse, summarize_errors
-from netequiv.interpolate import (
-    DEFAULT_RIDGE_GRID,
-    DEFAULT_SCALE_MULTIPLES,
-    KernelInterpolator,
-)
+from netequiv.measures import nrmse, summarize_errors
+from netequiv.interpolation import DEFAULT_RIDGE_GRID, DEFAULT_SCALE_MULTIPLES, KernelInterpolator
 
 
 def smooth_targets(Z):
@@ -122,7 +118,7 @@ def test_constant_features_and_fixed_parameters():
 
 
 def test_scaled_observations_give_the_same_errors():
-    """Constant features follow the scale-free rule of netequiv.errors: F and c * F are the same problem."""
+    """Constant features follow the scale-free rule of netequiv.measures: F and c * F are the same problem."""
     rng = np.random.default_rng(11)
     Z = rng.uniform(size=(240, 2))
     Z_test = rng.uniform(size=(80, 2))
@@ -168,7 +164,7 @@ def test_standardize_constant_rule_is_scale_free():
 def test_fit_and_predict_use_one_blas_thread(monkeypatch):
     """The dense algebra runs with one BLAS thread (restored afterwards); see the class notes."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    import netequiv.interpolate as interp
+    import netequiv.interpolation as interp
 
     seen = []
     kernel = interp._kernel

@@ -1,11 +1,11 @@
-"""Tests of netequiv.minimal: reconstruction from a few features, minimal subsets, fold diagnostics."""
+"""Tests of netequiv.chapters.exp_d_minimal_neurons: reconstruction from a few features, minimal subsets, fold diagnostics."""
 
 import numpy as np
 import pytest
 
-from netequiv import minimal as mn
-from netequiv.scalar_tasks import fold_gap
-from netequiv.whitney import embeds_manifold, false_neighbor_fraction
+from netequiv.chapters import exp_d_minimal_neurons as mn
+from netequiv.chapters.exp_a_scalar import fold_gap
+from netequiv.embedding import embeds_manifold, false_neighbor_fraction
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +60,8 @@ def test_reconstruct_via_the_input():
     direct = mn.reconstruct(h, {"input": x, "output": y})
     assert two["errors"]["input"] == direct["errors"]["input"]  # the first stage is the same fit
     # the second stage: G fitted on the training inputs, evaluated at the reconstructed ones
-    from netequiv.interpolate import KernelInterpolator
-    from netequiv.whitney import _standardise
+    from netequiv.interpolation import KernelInterpolator
+    from netequiv.embedding import _standardise
 
     tr = two["train_index"]
     Z_train, Z_test = _standardise(x[tr, None], two["predictions"]["input"])
@@ -293,7 +293,7 @@ def test_reason_counts_bad_input():
 
 def test_encoder_features_units_and_channel_means():
     torch = pytest.importorskip("torch")
-    from netequiv.autoencoder import ConvAutoencoder, encode_images
+    from netequiv.chapters.autoencoder import ConvAutoencoder, encode_images
 
     torch.manual_seed(0)
     model = ConvAutoencoder(latent_dim=2, widths=(4, 8), size=16, activation="elu").eval()
@@ -313,7 +313,7 @@ def test_encoder_features_units_and_channel_means():
 
 def test_encoder_features_bad_input():
     pytest.importorskip("torch")
-    from netequiv.autoencoder import ConvAutoencoder
+    from netequiv.chapters.autoencoder import ConvAutoencoder
 
     model = ConvAutoencoder(latent_dim=2, widths=(4, 8), size=16)
     imgs = np.zeros((3, 16, 16))
@@ -334,7 +334,7 @@ def test_encoder_features_bad_input():
 
 def test_plots_have_labelled_axes(interval, circle):
     pytest.importorskip("matplotlib")
-    from netequiv import plotting_minimal as pm
+    from netequiv.plotting import exp_d_minimal_neurons as pm
 
     x, acts, y = interval
     sv = mn.neuron_count_survey(x, acts, y, ks=(1, 2), n_trials=2)

@@ -1,4 +1,4 @@
-"""Named MLPs, their training and the cached fits (netequiv.nets)."""
+"""Named MLPs, their training and the cached fits (netequiv.chapters.nets)."""
 
 import re
 from pathlib import Path
@@ -7,15 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from netequiv.cache import CacheWarning
-from netequiv.nets import (
-    ACTIVATIONS,
-    _fold_affine,
-    fit_mlp,
-    mlp,
-    model_rmse,
-    train_regressor,
-)
+from netequiv.chapters.cache import CacheWarning
+from netequiv.chapters.nets import ACTIVATIONS, _fold_affine, fit_mlp, mlp, model_rmse, train_regressor
 from netequiv.observation import observe
 
 

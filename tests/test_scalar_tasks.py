@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from netequiv import scalar_tasks as st
-from netequiv.nets import mlp
+from netequiv.chapters import exp_a_scalar as st
+from netequiv.chapters.nets import mlp
 
 
 def test_targets_and_derivatives_agree_with_finite_differences():

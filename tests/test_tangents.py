@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from netequiv.nets import mlp
+from netequiv.chapters.nets import mlp
 from netequiv.observation import estimate_tangents, jacobian, observe
 
 # --------------------------------------------------------------------------- known curves

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from netequiv import compare, compare_observations
-from netequiv.nets import mlp
-from netequiv.transform import VERDICT_DEFAULTS, SideDiagnostics, decide
+from netequiv.chapters.nets import mlp
+from netequiv.comparison import VERDICT_DEFAULTS, SideDiagnostics, decide
 
 
 def _square(n, seed=0):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import netequiv
-from netequiv import whitney as w
+from netequiv import embedding as e
+from netequiv.chapters import whitney as w
 
 
 def _angles(n):
@@ -31,7 +32,7 @@ def trefoil_shadow(n):
 
 def test_lazy_exports_point_here():
     for name in ("choose_neurons", "embeds_manifold", "minimal_embedding_subset"):
-        assert getattr(netequiv, name) is getattr(w, name)
+        assert getattr(netequiv, name) is getattr(e, name)
 
 
 # ------------------------------------------------------------------ random maps
@@ -160,41 +161,41 @@ def test_self_intersection_errors():
 
 def test_preimages_of_sine_and_of_a_monotone_function():
     x = np.linspace(0, 1, 1001)
-    assert w.count_preimages(np.sin(2 * np.pi * x), [0.5, -0.5, 0.99, 2.0]).tolist() == [2, 2, 2, 0]
-    assert w.count_preimages(x**3, np.linspace(0.01, 0.99, 25)).tolist() == [1] * 25
+    assert e.count_preimages(np.sin(2 * np.pi * x), [0.5, -0.5, 0.99, 2.0]).tolist() == [2, 2, 2, 0]
+    assert e.count_preimages(x**3, np.linspace(0.01, 0.99, 25)).tolist() == [1] * 25
     with pytest.raises(ValueError, match="values must be 1-D"):
-        w.count_preimages(np.zeros((5, 2)), [0.0])
+        e.count_preimages(np.zeros((5, 2)), [0.0])
 
 
 def test_exact_hits_count_once():
     # levels that coincide with samples: a crossing through a sample, a touch, a plateau
-    assert w.count_preimages([0.0, 1.0, 0.0, 1.0], [1.0, 0.5, 0.0]).tolist() == [2, 3, 2]
-    assert w.count_preimages([0.0, 1.0, 1.0, 0.0], [1.0]).tolist() == [1]
+    assert e.count_preimages([0.0, 1.0, 0.0, 1.0], [1.0, 0.5, 0.0]).tolist() == [2, 3, 2]
+    assert e.count_preimages([0.0, 1.0, 1.0, 0.0], [1.0]).tolist() == [1]
     x = np.linspace(0, 1, 101)
-    assert w.count_preimages(x, x[1:-1]).tolist() == [1] * 99
+    assert e.count_preimages(x, x[1:-1]).tolist() == [1] * 99
 
 
 def test_folded_fraction_measures_the_ambiguous_range():
     x = np.linspace(0, 1, 2001)
-    assert w.folded_fraction(x**2) == 0.0
-    assert w.folded_fraction(np.sin(2 * np.pi * x)) == 1.0
+    assert e.folded_fraction(x**2) == 0.0
+    assert e.folded_fraction(np.sin(2 * np.pi * x)) == 1.0
     # sin(3 pi x / 2) rises from 0 to 1 and falls to -1: levels in (0, 1) are hit twice
-    assert w.folded_fraction(np.sin(1.5 * np.pi * x)) == pytest.approx(0.5, abs=0.01)
+    assert e.folded_fraction(np.sin(1.5 * np.pi * x)) == pytest.approx(0.5, abs=0.01)
     # a fold of depth 1e-3 at the end of a unit ramp leaves about 1e-3 of the range ambiguous
     y = np.where(x < 0.999, x, 2 * 0.999 - x)
-    assert 0 < w.folded_fraction(y, n_levels=10000) < 2e-3
-    assert w.folded_fraction(np.ones(10)) == 0.0
+    assert 0 < e.folded_fraction(y, n_levels=10000) < 2e-3
+    assert e.folded_fraction(np.ones(10)) == 0.0
 
 
 # ------------------------------------------------------------------ choosing neurons
 
 
 def test_choose_neurons_default_is_whitney_count():
-    assert len(w.choose_neurons(32)) == 3
-    assert len(w.choose_neurons(32, n_intrinsic=2)) == 5
-    u = w.choose_neurons(10, k=10, random_state=3)
+    assert len(e.choose_neurons(32)) == 3
+    assert len(e.choose_neurons(32, n_intrinsic=2)) == 5
+    u = e.choose_neurons(10, k=10, random_state=3)
     np.testing.assert_array_equal(u, np.arange(10))
-    np.testing.assert_array_equal(w.choose_neurons(64, random_state=5), w.choose_neurons(64, random_state=5))
+    np.testing.assert_array_equal(e.choose_neurons(64, random_state=5), e.choose_neurons(64, random_state=5))
 
 
 def test_choose_neurons_skips_constant_units():
@@ -204,19 +205,19 @@ def test_choose_neurons_skips_constant_units():
     acts[:, dead] = 0.0  # dead ReLUs
     acts[:, 5] = 1.0  # saturated tanh
     for seed in range(10):
-        u = w.choose_neurons(8, k=3, random_state=seed, activations=acts)
+        u = e.choose_neurons(8, k=3, random_state=seed, activations=acts)
         np.testing.assert_array_equal(u, [1, 4, 6])
     with pytest.raises(ValueError, match="only 3 of the 8 units vary"):
-        w.choose_neurons(8, k=4, activations=acts)
+        e.choose_neurons(8, k=4, activations=acts)
 
 
 def test_choose_neurons_errors():
     with pytest.raises(ValueError, match="cannot choose k=5 units"):
-        w.choose_neurons(4, k=5)
+        e.choose_neurons(4, k=5)
     with pytest.raises(ValueError, match="width must be an integer >= 1"):
-        w.choose_neurons(0)
+        e.choose_neurons(0)
     with pytest.raises(ValueError, match="activations has 3 columns but width is 4"):
-        w.choose_neurons(4, activations=np.ones((5, 3)))
+        e.choose_neurons(4, activations=np.ones((5, 3)))
 
 
 # ------------------------------------------------------------------ embedding checks
@@ -229,41 +230,41 @@ def interval():
 
 def test_x_and_x_squared_embed_but_x_squared_alone_does_not(interval):
     x = interval
-    ok, err = w.embeds_manifold(x, np.column_stack([x, x**2]))
+    ok, err = e.embeds_manifold(x, np.column_stack([x, x**2]))
     assert ok and err < 1e-3
-    ok, err = w.embeds_manifold(x, x**2)  # x and -x share every value
+    ok, err = e.embeds_manifold(x, x**2)  # x and -x share every value
     assert not ok and err > 0.5
-    ok, err = w.embeds_manifold(x[x >= 0], x[x >= 0] ** 2)  # on [0, 1] the square is monotone
+    ok, err = e.embeds_manifold(x[x >= 0], x[x >= 0] ** 2)  # on [0, 1] the square is monotone
     assert ok
 
 
 def test_folding_is_one_directional():
     x = np.linspace(0, 1, 300)
     y = np.sin(2 * np.pi * x)
-    assert not w.embeds_manifold(x, y)[0]  # x cannot be read off sin(2 pi x) ...
-    assert w.embeds_manifold(y, x)[0]  # ... but sin(2 pi x) is a function of x
+    assert not e.embeds_manifold(x, y)[0]  # x cannot be read off sin(2 pi x) ...
+    assert e.embeds_manifold(y, x)[0]  # ... but sin(2 pi x) is a function of x
 
 
 def test_constant_features_carry_no_information(interval):
     x = interval
-    ok, err = w.embeds_manifold(x, np.ones_like(x))
+    ok, err = e.embeds_manifold(x, np.ones_like(x))
     assert not ok and 0.9 < err < 1.3  # predicting the training mean
-    with_const = w.embeds_manifold(x, np.column_stack([x**3 + x, np.full_like(x, 4.0)]))
-    without = w.embeds_manifold(x, x**3 + x)
+    with_const = e.embeds_manifold(x, np.column_stack([x**3 + x, np.full_like(x, 4.0)]))
+    without = e.embeds_manifold(x, x**3 + x)
     assert with_const[0] and without[0]
     assert with_const[1] == pytest.approx(without[1], rel=1e-2)  # same fit up to round-off
 
 
 def test_embeds_manifold_is_reproducible(interval):
     x = interval
-    assert w.embeds_manifold(x, np.cos(3 * x) + x) == w.embeds_manifold(x, np.cos(3 * x) + x)
+    assert e.embeds_manifold(x, np.cos(3 * x) + x) == e.embeds_manifold(x, np.cos(3 * x) + x)
 
 
 def test_minimal_subset_finds_the_monotone_feature(interval):
     x = interval
     F = np.column_stack([x**2, x**3 + x / 2, np.cos(3 * x)])
     for strategy in ("greedy", "exhaustive"):
-        res = w.minimal_embedding_subset(x, F, strategy=strategy)
+        res = e.minimal_embedding_subset(x, F, strategy=strategy)
         assert res["subset"] == [1] and res["k"] == 1 and res["embeds"]
         assert res["history"][1] == ([1], res["nrmse"])
 
@@ -272,7 +273,7 @@ def test_minimal_subset_needs_two_features_on_an_arc():
     x = np.linspace(-0.9, 0.9, 300)
     F = np.column_stack([x**2, np.cos(np.pi * x), np.sin(np.pi * x)])
     for strategy in ("greedy", "exhaustive"):
-        res = w.minimal_embedding_subset(x, F, strategy=strategy)
+        res = e.minimal_embedding_subset(x, F, strategy=strategy)
         # no single feature is one-to-one; every one-to-one pair contains sin(pi x)
         assert res["k"] == 2 and 2 in res["subset"]
 
@@ -280,7 +281,7 @@ def test_minimal_subset_needs_two_features_on_an_arc():
 def test_even_features_never_embed_a_symmetric_interval(interval):
     x = interval
     F = np.column_stack([x**2, np.cos(3 * x), np.abs(x) ** 1.5])
-    res = w.minimal_embedding_subset(x, F)
+    res = e.minimal_embedding_subset(x, F)
     assert res["k"] is None and not res["embeds"] and res["nrmse"] > 0.5
     assert len(res["history"]) == 3 + 2 + 1
 
@@ -297,15 +298,15 @@ def test_neuron_survey_counts_successes():
 def test_embedding_errors(interval):
     x = interval
     with pytest.raises(ValueError, match="x has 300 samples but features has 299"):
-        w.embeds_manifold(x, x[:-1])
+        e.embeds_manifold(x, x[:-1])
     with pytest.raises(ValueError, match="at least 10 are needed"):
-        w.embeds_manifold(x[:5], x[:5])
+        e.embeds_manifold(x[:5], x[:5])
     with pytest.raises(ValueError, match="test_size must lie strictly between 0 and 1"):
-        w.embeds_manifold(x, x, test_size=1.5)
+        e.embeds_manifold(x, x, test_size=1.5)
     with pytest.raises(ValueError, match="strategy must be 'greedy' or 'exhaustive'"):
-        w.minimal_embedding_subset(x, x, strategy="random")
+        e.minimal_embedding_subset(x, x, strategy="random")
     with pytest.raises(ValueError, match="exhaustive search over .* subsets is too large"):
-        w.minimal_embedding_subset(x, np.tile(x[:, None], (1, 40)), strategy="exhaustive", max_k=4)
+        e.minimal_embedding_subset(x, np.tile(x[:, None], (1, 40)), strategy="exhaustive", max_k=4)
 
 
 # ------------------------------------------------------------------ immersions
@@ -315,9 +316,9 @@ def test_rank_deficient_fraction_of_known_jacobians():
     x = np.linspace(-1, 1, 201)
     # x -> (x, x**2): J = (1, 2x) never vanishes
     J = np.stack([np.ones_like(x), 2 * x], axis=1)[:, :, None]
-    assert w.rank_deficient_fraction(J) == 0.0
+    assert e.rank_deficient_fraction(J) == 0.0
     # x -> x**3: flat only at x = 0, one sample of 201
-    assert w.rank_deficient_fraction((3 * x**2)[:, None, None]) == pytest.approx(1 / 201)
+    assert e.rank_deficient_fraction((3 * x**2)[:, None, None]) == pytest.approx(1 / 201)
     # two ReLU ridges of a 2-D input, active on x1 > 0 and x2 > 0: rank 2 only where both are
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(4000, 2))
@@ -325,30 +326,30 @@ def test_rank_deficient_fraction_of_known_jacobians():
     J[:, 0, 0] = X[:, 0] > 0
     J[:, 1, 1] = X[:, 1] > 0
     expected = np.mean(~((X[:, 0] > 0) & (X[:, 1] > 0)))
-    assert w.rank_deficient_fraction(J) == pytest.approx(expected)
+    assert e.rank_deficient_fraction(J) == pytest.approx(expected)
     assert 0.7 < expected < 0.8  # three quadrants of four
-    assert w.rank_deficient_fraction(np.zeros((5, 3, 1))) == 1.0
+    assert e.rank_deficient_fraction(np.zeros((5, 3, 1))) == 1.0
     with pytest.raises(ValueError, match=r"jacobians must have shape \(N, d, n\)"):
-        w.rank_deficient_fraction(np.zeros((5, 3)))
+        e.rank_deficient_fraction(np.zeros((5, 3)))
     with pytest.raises(ValueError, match="n_intrinsic=2 exceeds"):
-        w.rank_deficient_fraction(np.ones((5, 3, 1)), 2)
+        e.rank_deficient_fraction(np.ones((5, 3, 1)), 2)
 
 
 def test_false_neighbors_flag_folds_not_embeddings():
     x = np.linspace(-1, 1, 401)
-    assert w.false_neighbor_fraction(x, x**3 + x) == 0.0
+    assert e.false_neighbor_fraction(x, x**3 + x) == 0.0
     # x and -x share x**2: the mirror image is a false neighbour once 2|x| exceeds 10 grid
     # steps, i.e. for all but the 9 to 11 samples with |x| <= 5 steps (the last one by round-off)
-    assert 1 - 11 / 401 <= w.false_neighbor_fraction(x, x**2) <= 1 - 9 / 401
-    assert w.false_neighbor_fraction(x, np.ones_like(x)) == 1.0
+    assert 1 - 11 / 401 <= e.false_neighbor_fraction(x, x**2) <= 1 - 9 / 401
+    assert e.false_neighbor_fraction(x, np.ones_like(x)) == 1.0
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(800, 2))
-    assert w.false_neighbor_fraction(X, np.column_stack([np.exp(X[:, 0]), X[:, 1] ** 3 + X[:, 1]])) == 0.0
+    assert e.false_neighbor_fraction(X, np.column_stack([np.exp(X[:, 0]), X[:, 1] ** 3 + X[:, 1]])) == 0.0
     # on a grid, (x1**2, x2) maps (x1, x2) and (-x1, x2) to the same point: false for the
     # columns with |x1| beyond 5 grid steps (30 of 41, or 32 by round-off at the border)
     g = np.linspace(-1, 1, 41)
     G = np.column_stack([a.ravel() for a in np.meshgrid(g, g)])
-    folded = w.false_neighbor_fraction(G, np.column_stack([G[:, 0] ** 2, G[:, 1]]))
+    folded = e.false_neighbor_fraction(G, np.column_stack([G[:, 0] ** 2, G[:, 1]]))
     assert 30 / 41 <= folded <= 32 / 41
     with pytest.raises(ValueError, match="factor must be a finite number > 0"):
-        w.false_neighbor_fraction(x, x, factor=0)
+        e.false_neighbor_fraction(x, x, factor=0)

@@ -1,4 +1,4 @@
-"""netequiv.zoo: ground truth from the theory, the fast pairwise path, class recovery, scores.
+"""netequiv.chapters.zoo: ground truth from the theory, the fast pairwise path, class recovery, scores.
 
 The fast path is checked against :func:`netequiv.compare_observations` on analytic
 observations (exact Jacobians, no training): same split, same numbers to rounding, same
@@ -8,8 +8,8 @@ verdicts.
 import numpy as np
 import pytest
 
-from netequiv import zoo
-from netequiv.transform import compare_observations
+from netequiv.chapters import zoo
+from netequiv.comparison import compare_observations
 
 N = 300  # samples of the analytic observations (small: every comparison runs a search)
 

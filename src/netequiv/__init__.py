@@ -22,8 +22,8 @@ _LAZY = {
     "metric_from_jacobians": "metric",
     "metric_from_bursts": "metric",
     "estimate_intrinsic_dim": "metric",
-    # neighbors.py
-    "metric_radius_graph": "neighbors",
+    # _neighbors.py (private module; the radius graph is public)
+    "metric_radius_graph": "_neighbors",
     # dmap.py
     "DiffusionMaps": "dmap",
     # selection.py
@@ -31,21 +31,21 @@ _LAZY = {
     "select_nonharmonic": "selection",
     "align_embeddings": "selection",
     "AlignResult": "selection",
-    # interpolate.py
-    "KernelInterpolator": "interpolate",
-    # errors.py
-    "nrmse": "errors",
-    "relative_error": "errors",
-    "constant_features": "errors",
-    "near_constant_features": "errors",
-    "summarize_errors": "errors",
-    # transform.py
-    "Comparison": "transform",
-    "compare": "transform",
-    "compare_observations": "transform",
-    "intrinsic_coordinates": "transform",
-    "IntrinsicCoordinates": "transform",
-    "decide": "transform",
+    # interpolation.py
+    "KernelInterpolator": "interpolation",
+    # measures.py
+    "nrmse": "measures",
+    "relative_error": "measures",
+    "constant_features": "measures",
+    "near_constant_features": "measures",
+    "summarize_errors": "measures",
+    # comparison.py
+    "Comparison": "comparison",
+    "compare": "comparison",
+    "compare_observations": "comparison",
+    "intrinsic_coordinates": "comparison",
+    "IntrinsicCoordinates": "comparison",
+    "decide": "comparison",
     # observation.py (torch; the module is not named "observe" so that netequiv.observe
     # is always the function, never a submodule that shadows it)
     "observe": "observation",
@@ -53,10 +53,10 @@ _LAZY = {
     "jacobian": "observation",
     "burst_observations": "observation",
     "estimate_tangents": "observation",
-    # whitney.py
-    "choose_neurons": "whitney",
-    "embeds_manifold": "whitney",
-    "minimal_embedding_subset": "whitney",
+    # embedding.py
+    "choose_neurons": "embedding",
+    "embeds_manifold": "embedding",
+    "minimal_embedding_subset": "embedding",
     # baselines.py
     "linear_cka": "baselines",
     "rbf_cka": "baselines",

@@ -1,7 +1,7 @@
 """Similarity scores that practitioners use to compare two networks' representations.
 
 These are the usual baselines against which the diffusion-map comparison of
-:mod:`netequiv.transform` is judged.  Every function takes *paired* observations:
+:mod:`netequiv.comparison` is judged.  Every function takes *paired* observations:
 ``X`` of shape (N, p) and ``Y`` of shape (N, q) hold two networks' responses
 (outputs or hidden activations) to the same N inputs, in the same order.
 

@@ -5,7 +5,7 @@ the Mahalanobis-like distance of :mod:`netequiv.metric`), the diffusion map
 (Coifman & Lafon 2006) is computed in four steps:
 
 1. kernel :math:`K_{ij} = \exp(-d^2_{ij} / 2\varepsilon)`, kept where it exceeds
-   ``kernel_cutoff`` (a radius search in the metric, :mod:`netequiv.neighbors`);
+   ``kernel_cutoff`` (a radius search in the metric, :mod:`netequiv._neighbors`);
 2. :math:`\alpha`-normalisation :math:`\tilde K = Q^{-\alpha} K Q^{-\alpha}` with
    :math:`Q = \mathrm{diag}(K\mathbf 1)`; :math:`\alpha = 1` removes the effect of the
    sampling density, so that the Markov generator approximates the Laplace–Beltrami
@@ -34,15 +34,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from ._validation import as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
-from .neighbors import (
-    _n_threads,
-    _row_index,
-    _single_threaded_blas,
-    build_tree,
-    metric_knn_distances,
-    radius_graph_csr,
-    spatial_order,
-)
+from ._neighbors import _n_threads, _row_index, _single_threaded_blas, build_tree, metric_knn_distances, radius_graph_csr, spatial_order
 
 __all__ = ["DiffusionMaps"]
 

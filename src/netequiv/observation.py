@@ -391,7 +391,7 @@ def observe(
     layers : None, list of str, or dict {str: indices or None}, default=None
         Modules whose outputs are observed, by their names in
         ``model.named_modules()`` (e.g. ``"act2"`` for the second hidden layer of
-        :func:`netequiv.nets.mlp`).  With a dict, the value selects units of the
+        :func:`netequiv.chapters.nets.mlp`).  With a dict, the value selects units of the
         flattened per-sample activation (``None``: all units).  Features are
         concatenated in the order given.
     output : bool, default=True
@@ -487,7 +487,7 @@ def observe(
     Examples
     --------
     >>> import numpy as np
-    >>> from netequiv.nets import mlp
+    >>> from netequiv.chapters.nets import mlp
     >>> net = mlp(1, 1, hidden=(8, 8))
     >>> obs = observe(net, np.linspace(0, 1, 5), layers={"act2": [0, 3]}, jacobian=True)
     >>> obs.y.shape, obs.jac.shape, obs.names, obs.jacobian_mode

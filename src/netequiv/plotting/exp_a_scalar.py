@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plotting import CMAP, new_figure
+from .base import CMAP, new_figure
 
 __all__ = [
     "plot_scalar_fits",
@@ -24,7 +24,7 @@ __all__ = [
     "plot_feature_errors",
 ]
 
-#: colours of the failure reasons of :func:`netequiv.scalar_tasks.neuron_sweep`
+#: colours of the failure reasons of :func:`netequiv.chapters.exp_a_scalar.neuron_sweep`
 REASON_COLORS = {"embeds": "tab:green", "fold": "crimson", "near contact": "darkorange",
                  "saturated": "tab:purple", "other": "0.4"}
 
@@ -189,7 +189,7 @@ def plot_neuron_sweep(sweep: dict, threshold: float):
     Parameters
     ----------
     sweep : dict
-        The output of :func:`netequiv.scalar_tasks.neuron_sweep`.
+        The output of :func:`netequiv.chapters.exp_a_scalar.neuron_sweep`.
     threshold : float
         The verdict threshold (drawn as a dashed line).
 
@@ -229,7 +229,7 @@ def plot_layer_units(x, activations, profile: dict, *, title: str = ""):
     activations : ndarray of shape (N, width)
         The layer's activations.
     profile : dict
-        :func:`netequiv.scalar_tasks.unit_profile` of the layer.
+        :func:`netequiv.chapters.exp_a_scalar.unit_profile` of the layer.
     title : str
         Axes title.
 

@@ -1,8 +1,8 @@
 r"""Experiment (c) of the paper: two convolutional autoencoders that watch a rotating horse.
 
 The inputs are grey-scale views of the horse turned by an angle :math:`\theta` about the
-vertical axis (:func:`netequiv.horse.horse_views`), so the input manifold is a circle
-(:math:`n = 1`).  Two convolutional autoencoders (:mod:`netequiv.autoencoder`) of different
+vertical axis (:func:`netequiv.chapters.horse.horse_views`), so the input manifold is a circle
+(:math:`n = 1`).  Two convolutional autoencoders (:mod:`netequiv.chapters.autoencoder`) of different
 architecture and latent size are trained on the same views; their latent codes
 :math:`z^A(\theta)\in\mathbb R^{3}` and :math:`z^B(\theta)\in\mathbb R^{8}` are the observations
 compared.  This module holds what the chapter *Experiments (c): two autoencoders* needs
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_same_samples, check_int as _check_int
+from .._validation import as_2d_float, check_positive, check_same_samples, check_int as _check_int
 
 __all__ = [
     "ELEVATION",
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Camera elevation of the views (radians): looking down by 20 degrees breaks the near
-#: mirror symmetries of the horizontal views (see :func:`netequiv.horse.horse_views`).
+#: mirror symmetries of the horizontal views (see :func:`netequiv.chapters.horse.horse_views`).
 ELEVATION = float(np.radians(20.0))
 #: Side of the rendered views in pixels.
 IMAGE_SIZE = 32
@@ -86,7 +86,7 @@ class CaeSpec:
     description: str
 
     def kwargs(self) -> dict:
-        """Keyword arguments of :func:`netequiv.autoencoder.train_autoencoder`."""
+        """Keyword arguments of :func:`netequiv.chapters.autoencoder.train_autoencoder`."""
         return dict(latent_dim=self.latent_dim, widths=tuple(self.widths), activation=self.activation, seed=self.seed)
 
 
@@ -119,7 +119,7 @@ def horse_data(n_views: int, *, size: int = IMAGE_SIZE, elevation: float = ELEVA
     Raises
     ------
     ValueError
-        "n_views must be an integer >= 8", and those of :func:`netequiv.horse.horse_views`.
+        "n_views must be an integer >= 8", and those of :func:`netequiv.chapters.horse.horse_views`.
     """
     from .horse import horse_views
 
@@ -149,7 +149,7 @@ def train_caes(images, *, epochs: int, names=("A", "B"), specs=None, seed: int =
     -------
     dict
         ``name -> (model, info)`` with ``info`` from
-        :func:`netequiv.autoencoder.train_autoencoder` (``rmse``, ``loss_history``,
+        :func:`netequiv.chapters.autoencoder.train_autoencoder` (``rmse``, ``loss_history``,
         ``train_seconds``, ``from_cache``, ...).
 
     Raises
@@ -246,7 +246,7 @@ def latent_tangents(model, images, *, batch_size: int = 256) -> np.ndarray:
 
     Parameters
     ----------
-    model : netequiv.autoencoder.ConvAutoencoder
+    model : netequiv.chapters.autoencoder.ConvAutoencoder
     images : array of shape (N, H, H)
         Views at equally spaced angles over a full turn, in order (N >= 8).
     batch_size : int, default 256
@@ -331,7 +331,7 @@ def latent_metric(codes, *, tangents=None, normal_penalty: float = COMPARE_DEFAU
     >>> float(np.sqrt(M.quadratic([0], z[1:2] - z[0:1]))[0]) / (2 * np.pi / 60)  # doctest: +ELLIPSIS
     1.0...
     """
-    from .metric import metric_from_bursts, metric_from_jacobians
+    from ..metric import metric_from_bursts, metric_from_jacobians
 
     z = _closed_sequence(as_2d_float(codes, "codes"), "codes")
     p = check_positive(normal_penalty, "normal_penalty")
@@ -449,7 +449,7 @@ def latent_circle(codes, metric, *, n_eigenvectors: int = 6, random_state=0,
     ValueError
         Those of :func:`netequiv.intrinsic_coordinates`.
     """
-    from .transform import intrinsic_coordinates
+    from ..comparison import intrinsic_coordinates
 
     return intrinsic_coordinates(codes, metric, n_intrinsic=2, n_eigenvectors=n_eigenvectors,
                                  random_state=random_state, n_neighbors_epsilon=n_neighbors_epsilon)
@@ -492,7 +492,7 @@ def compare_latents(codes_a, codes_b, metric_a, metric_b, *, n_coordinates=2, ra
         "n_coordinates must be a positive integer or a pair of them", and those of
         :func:`netequiv.compare_observations`.
     """
-    from .transform import compare_observations
+    from ..comparison import compare_observations
 
     dk = {"n_neighbors_epsilon": n_neighbors_epsilon, **kwargs.pop("dmap_kwargs", {})}
     pair = np.atleast_1d(np.asarray(n_coordinates, dtype=object))
@@ -511,7 +511,7 @@ def decode_codes(model, codes, *, batch_size: int = 256) -> np.ndarray:
 
     Parameters
     ----------
-    model : netequiv.autoencoder.ConvAutoencoder
+    model : netequiv.chapters.autoencoder.ConvAutoencoder
     codes : array of shape (N, latent_dim)
     batch_size : int, default 256
 

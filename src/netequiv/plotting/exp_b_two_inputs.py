@@ -1,7 +1,7 @@
 """Figures of the chapter *Experiments (b): two inputs*.
 
 Every helper returns a :class:`matplotlib.figure.Figure` made without pyplot (see
-:func:`netequiv.plotting.new_figure`), with labelled axes.  Points are coloured by an input
+:func:`netequiv.plotting.base.new_figure`), with labelled axes.  Points are coloured by an input
 coordinate so that the correspondence between panels can be read off.
 
 This module imports matplotlib and is not loaded by ``import netequiv``; use
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plotting import CMAP, new_figure
+from .base import CMAP, new_figure
 
 __all__ = [
     "plot_square_images",
@@ -29,7 +29,7 @@ def plot_square_images(U1, U2, images: dict, *, n_lines: int = 11):
     Parameters
     ----------
     U1, U2 : ndarray of shape (M, M)
-        A grid of the square (:func:`netequiv.field_tasks.grid_square`), ``M >= n_lines``.
+        A grid of the square (:func:`netequiv.chapters.exp_b_two_inputs.grid_square`), ``M >= n_lines``.
     images : dict {str: (Y1, Y2)}
         Panel title -> the two components of the map on the grid, each (M, M).
         Pass ``(U1, U2)`` itself for the square.
@@ -166,7 +166,7 @@ def plot_error_vs_k(sweep: dict, *, single: dict | None = None, threshold: float
     Parameters
     ----------
     sweep : dict
-        What :func:`netequiv.field_tasks.neuron_sweep` returns (``ks``, ``relative``,
+        What :func:`netequiv.chapters.exp_b_two_inputs.neuron_sweep` returns (``ks``, ``relative``,
         ``median_relative``).  Failed trials (``inf``) are drawn as crosses at the top.
     single : dict {str: (k, error)}, optional
         Extra labelled points, e.g. ``{"output only": (1, 0.6)}``.

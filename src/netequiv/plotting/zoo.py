@@ -1,4 +1,4 @@
-"""Figures of the chapter *Beyond the paper: a network zoo* (:mod:`netequiv.zoo`).
+"""Figures of the chapter *Beyond the paper: a network zoo* (:mod:`netequiv.chapters.zoo`).
 
 Same conventions as :mod:`netequiv.plotting`: every helper returns a pyplot-free
 :class:`matplotlib.figure.Figure` with labelled axes.  Members are always drawn in zoo order,
@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 
-from .plotting import new_figure
+from .base import new_figure
 
 __all__ = [
     "CLASS_COLORS",
@@ -116,7 +116,7 @@ def plot_relation(function_of, names, labels):
     ----------
     function_of : ndarray of bool, shape (m, m)
         ``function_of[i, j]``: member j's observation is a smooth function of member i's
-        (:class:`netequiv.zoo.GroundTruth`).
+        (:class:`netequiv.chapters.zoo.GroundTruth`).
     names : list of str
     labels : array-like of int
         Ground-truth classes (rows and columns grouped by them).
@@ -304,9 +304,9 @@ def plot_score_strips(similarities: dict, relation, *, titles=None, ncols: int =
     Parameters
     ----------
     similarities : dict {str: ndarray (m, m)}
-        Symmetric scores (larger = more similar), e.g. :func:`netequiv.zoo.symmetric_score`.
+        Symmetric scores (larger = more similar), e.g. :func:`netequiv.chapters.zoo.symmetric_score`.
     relation : ndarray of str, shape (m, m)
-        ``"equivalent"``, ``"one-way"``, ``"unrelated"`` (:class:`netequiv.zoo.GroundTruth`).
+        ``"equivalent"``, ``"one-way"``, ``"unrelated"`` (:class:`netequiv.chapters.zoo.GroundTruth`).
     titles : dict {str: str}, optional
         Axis label per score.
     ncols : int, default=4

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import check_positive
+from .._validation import check_positive
 from .cache import atomic_path, cache_dir, check_state_dict, key, load_torch, read_entry
 
 __all__ = ["ARCHITECTURES", "SETTINGS", "ConvAutoencoder", "encode_images", "train_autoencoder"]
@@ -28,7 +28,7 @@ ARCHITECTURES = {
     "A": {"latent_dim": 3, "widths": (16, 32, 64), "activation": "gelu"},
     "B": {"latent_dim": 8, "widths": (8, 16, 16, 32), "activation": "tanh"},
 }
-#: Image side (for :func:`netequiv.horse.horse_views`) and training settings (for
+#: Image side (for :func:`netequiv.chapters.horse.horse_views`) and training settings (for
 #: :func:`train_autoencoder`): ``full`` (64x64 views) and a quick ``fast`` one (32x32).
 SETTINGS = {
     "full": {"size": 64, "epochs": 150, "lr": 2e-3, "batch_size": 32},
@@ -93,7 +93,7 @@ class ConvAutoencoder(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from netequiv.autoencoder import ConvAutoencoder
+    >>> from netequiv.chapters.autoencoder import ConvAutoencoder
     >>> model = ConvAutoencoder(latent_dim=3, widths=(8, 16), size=32)
     >>> model.encode(torch.zeros(5, 1, 32, 32)).shape
     torch.Size([5, 3])
@@ -252,12 +252,12 @@ def train_autoencoder(
     :math:`\\eta_t = \\eta_{\\min} + \\tfrac12(\\eta - \\eta_{\\min})(1 + \\cos(\\pi t / T))`.
     Weights are loaded with ``torch.load(..., weights_only=True)``; an entry that cannot
     be used (unreadable, or tensors that do not fit the network) is retrained and
-    overwritten after a :class:`netequiv.cache.CacheWarning` that names the file.
+    overwritten after a :class:`netequiv.chapters.cache.CacheWarning` that names the file.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from netequiv.autoencoder import train_autoencoder
+    >>> from netequiv.chapters.autoencoder import train_autoencoder
     >>> x = np.random.default_rng(0).random((16, 16, 16)).astype("float32")
     >>> model, info = train_autoencoder(x, widths=(4, 8), epochs=2, cache=False,
     ...                                 progress=False)
@@ -368,7 +368,7 @@ def encode_images(model: ConvAutoencoder, images, batch_size: int = 256) -> np.n
     Examples
     --------
     >>> import numpy as np
-    >>> from netequiv.autoencoder import ConvAutoencoder, encode_images
+    >>> from netequiv.chapters.autoencoder import ConvAutoencoder, encode_images
     >>> encode_images(ConvAutoencoder(widths=(4,), size=8), np.zeros((3, 8, 8))).shape
     (3, 3)
     """

@@ -8,7 +8,7 @@ needs besides :func:`netequiv.compare`:
 
 * the targets (:data:`TARGETS`, :func:`get_target`) and their samples (:func:`scalar_data`);
 * the trained networks of the chapter (:data:`NET_SPECS`, :func:`train_scalar_nets`), cached
-  through :func:`netequiv.nets.fit_mlp`;
+  through :func:`netequiv.chapters.nets.fit_mlp`;
 * diagnostics of observed features on the interval: turning points of single units
   (:func:`unit_profile`), the closest approach of distant inputs (:func:`fold_gap`) and the
   slowest relative speed (:func:`min_relative_speed`);
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import (
+from .._validation import (
     as_2d_float,
     check_positive,
     check_random_state,
@@ -236,7 +236,7 @@ def train_scalar_nets(specs=None, *, n_train: int = 400, n_test: int = 2000, epo
     n_test : int, default=2000
         Independent test inputs (seed ``random_state + 1``).
     epochs, polish_iter : int
-        Adam epochs and L-BFGS iterations of :func:`netequiv.nets.fit_mlp`.
+        Adam epochs and L-BFGS iterations of :func:`netequiv.chapters.nets.fit_mlp`.
     random_state : int, default=0
         Seed of the data; the weight initialisation uses each spec's own seed.
     cache : bool, default=True
@@ -253,12 +253,12 @@ def train_scalar_nets(specs=None, *, n_train: int = 400, n_test: int = 2000, epo
     ------
     ValueError
         ``"specs must map names to NetSpec, ..."``; ``"unknown target ..."``; the errors of
-        :func:`netequiv.nets.fit_mlp` (bad widths, activation, epochs, ...).
+        :func:`netequiv.chapters.nets.fit_mlp` (bad widths, activation, epochs, ...).
 
     Notes
     -----
     The relative test error is :math:`\|\hat f - f\|_2 / \|f - \bar f\|_2` on the test inputs
-    (:func:`netequiv.nets.model_rmse`): the networks' own error level, which sets the floor
+    (:func:`netequiv.chapters.nets.model_rmse`): the networks' own error level, which sets the floor
     of every transformation error in the chapter.
     """
     from .nets import fit_mlp, model_rmse
@@ -501,7 +501,7 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None
     r"""Error of :math:`T` from ``k`` randomly chosen neurons of A to B, for ``k`` in ``ks``.
 
     For each ``k`` and trial, ``k`` distinct units of ``layer_a`` are drawn
-    (:func:`netequiv.whitney.choose_neurons`, never a constant unit), A is observed through
+    (:func:`netequiv.embedding.choose_neurons`, never a constant unit), A is observed through
     them alone, B through ``observe_b``, and :func:`netequiv.compare_observations` fits
     :math:`T` and :math:`T^{-1}`.  Every failing subset is given a reason.
 
@@ -551,7 +551,7 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None
     ValueError
         ``"ks must be a non-empty sequence of integers >= 1, ..."``; ``"n_trials must be an
         integer >= 1, ..."``; the errors of :func:`netequiv.observe`,
-        :func:`netequiv.whitney.choose_neurons` (e.g. ``k`` larger than the layer) and
+        :func:`netequiv.embedding.choose_neurons` (e.g. ``k`` larger than the layer) and
         :func:`netequiv.compare_observations`.
 
     Notes
@@ -563,9 +563,9 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None
     """
     from tqdm import tqdm
 
-    from .observation import observe
-    from .transform import compare_observations
-    from .whitney import choose_neurons
+    from ..observation import observe
+    from ..comparison import compare_observations
+    from ..embedding import choose_neurons
 
     x = as_2d_float(x, "x", min_samples=20)
     ks_arr = np.asarray(ks)
@@ -614,7 +614,7 @@ def subset_fold_gaps(x, activations, jacobians, k: int, *, n_subsets: int = 200,
     k : int
         Units per subset (at most the number of non-constant units).
     n_subsets : int, default=200
-        Random subsets drawn (:func:`netequiv.whitney.choose_neurons` with seeds
+        Random subsets drawn (:func:`netequiv.embedding.choose_neurons` with seeds
         ``random_state, random_state + 1, ...``; repeats are possible).
     random_state : int, default=0
     min_separation : float, default=0.1
@@ -629,7 +629,7 @@ def subset_fold_gaps(x, activations, jacobians, k: int, *, n_subsets: int = 200,
     ------
     ValueError
         ``"n_subsets must be an integer >= 1, ..."``; ``"jacobians must have shape ..."``; the
-        errors of :func:`netequiv.whitney.choose_neurons` and :func:`fold_gap`.
+        errors of :func:`netequiv.embedding.choose_neurons` and :func:`fold_gap`.
 
     Notes
     -----
@@ -646,7 +646,7 @@ def subset_fold_gaps(x, activations, jacobians, k: int, *, n_subsets: int = 200,
     >>> subset_fold_gaps(x, acts, jacs, 1, n_subsets=2).round(3).tolist()
     [0.101, 0.0]
     """
-    from .whitney import choose_neurons
+    from ..embedding import choose_neurons
 
     acts = as_2d_float(activations, "activations", min_samples=4)
     J = np.asarray(jacobians, dtype=float)
@@ -694,7 +694,7 @@ def comparison_row(pair: str, observed_a: str, observed_b: str, result, claim: s
     ValueError
         ``"result must be a Comparison, ..."``.
     """
-    from .transform import Comparison
+    from ..comparison import Comparison
 
     if not isinstance(result, Comparison):
         raise ValueError(f"result must be a Comparison, got {type(result).__name__}.")

@@ -136,7 +136,7 @@ def plot_reconstructions(images: dict, thetas=None, *, n_show: int = 8, rows=tup
     Parameters
     ----------
     images : dict
-        ``images`` of :func:`netequiv.horse_tasks.images_through_transform` (keys of
+        ``images`` of :func:`netequiv.chapters.exp_c_horse.images_through_transform` (keys of
         ``rows``, arrays (M, H, W)).
     thetas : array of shape (M,), optional
         Angles of the views, for the column titles.

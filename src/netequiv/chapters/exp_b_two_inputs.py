@@ -14,7 +14,7 @@ manifold is a square :math:`Q = [0, s]^2` (``s = SIDE``):
 
 Besides the tasks, the module holds the chapter's measurements: the trained network pairs
 (:func:`fit_field_pair`, :func:`fit_scalar_pair`, cached through
-:func:`netequiv.nets.fit_mlp`), the agreement of diffusion-map coordinates with those of
+:func:`netequiv.chapters.nets.fit_mlp`), the agreement of diffusion-map coordinates with those of
 the input itself (:func:`embedding_agreement`), the error of a one-way transformation
 :math:`T = G_B\circ\Phi_A` (:func:`one_way_error`) and its dependence on the number of
 observed neurons (:func:`neuron_sweep`).  Torch is imported only by the functions that
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_random_state, check_int as _check_int
-from .metric import metric_from_jacobians
-from .selection import align_embeddings
-from .transform import IntrinsicCoordinates, intrinsic_coordinates
+from .._validation import as_2d_float, check_positive, check_random_state, check_int as _check_int
+from ..metric import metric_from_jacobians
+from ..selection import align_embeddings
+from ..comparison import IntrinsicCoordinates, intrinsic_coordinates
 
 __all__ = [
     "SIDE",
@@ -354,9 +354,9 @@ class NetworkPair:
     ----------
     net_a, net_b : torch.nn.Sequential
         The trained networks (float64, eval mode), modules named as in
-        :func:`netequiv.nets.mlp` (``fc1, act1, ..., out``).
+        :func:`netequiv.chapters.nets.mlp` (``fc1, act1, ..., out``).
     info_a, info_b : dict
-        What :func:`netequiv.nets.fit_mlp` returned (``train_relative_rmse``,
+        What :func:`netequiv.chapters.nets.fit_mlp` returned (``train_relative_rmse``,
         ``cache_hit``, ``time_s``, ...), plus ``"test_relative_rmse"`` on fresh samples.
     last_hidden_a, last_hidden_b : str
         Name of the last hidden layer after its nonlinearity (e.g. ``"act3"``).
@@ -400,7 +400,7 @@ def fit_field_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int 
     n_train : int, default=2000
         Training points, uniform on :math:`[0, s]^2` (seed ``random_state``).
     epochs, polish_iter : int, default=1000, 200
-        Adam epochs and L-BFGS iterations (:func:`netequiv.nets.train_regressor`).
+        Adam epochs and L-BFGS iterations (:func:`netequiv.chapters.nets.train_regressor`).
     side : float, default=SIDE
         Side of the square.
     random_state : int, default=0
@@ -420,11 +420,11 @@ def fit_field_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int 
     ------
     ValueError
         "n_train must be an integer >= 10, ..."; "random_state must be an integer >= 0, ...";
-        and what :func:`netequiv.nets.fit_mlp` raises.
+        and what :func:`netequiv.chapters.nets.fit_mlp` raises.
 
     Notes
     -----
-    Trained weights are cached (:func:`netequiv.nets.fit_mlp`); a second call with the same
+    Trained weights are cached (:func:`netequiv.chapters.nets.fit_mlp`); a second call with the same
     arguments loads them.  The test error is measured on ``max(200, n_train // 4)`` fresh
     points.
 
@@ -602,7 +602,7 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     dmap_kwargs, interpolator_kwargs : dict, optional
         Passed to :class:`~netequiv.DiffusionMaps` and :class:`~netequiv.KernelInterpolator`.
         The bandwidth is that of :func:`netequiv.compare_observations`
-        (:func:`netequiv.transform.default_epsilon_neighbors`) unless ``dmap_kwargs`` gives
+        (:func:`netequiv.comparison.default_epsilon_neighbors`) unless ``dmap_kwargs`` gives
         ``n_neighbors_epsilon``.
 
     Returns
@@ -642,7 +642,7 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
     >>> one_way_error(ya, Ja, tanh_field(u))["relative"] < 1e-2                       # doctest: +SKIP
     True
     """
-    from .transform import prepare_side, split_samples
+    from ..comparison import prepare_side, split_samples
 
     ya = as_2d_float(y_a, "y_a")
     yb = as_2d_float(y_b, "y_b")
@@ -683,7 +683,7 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
     ks : iterable of int, default=range(1, 8)
         Numbers of observed units of A.
     n_trials : int, default=5
-        Random choices of units per ``k`` (:func:`netequiv.whitney.choose_neurons`, seeds
+        Random choices of units per ``k`` (:func:`netequiv.embedding.choose_neurons`, seeds
         ``random_state + trial``; units constant on ``x`` are never chosen).
     n_intrinsic : int, optional
         Dimension of the input manifold (default: ``x.shape[1]``).
@@ -707,7 +707,7 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
     ------
     ValueError
         "ks must hold integers >= 1, ..."; "n_trials must be an integer >= 1, ..."; what
-        :func:`netequiv.observe` and :func:`netequiv.whitney.choose_neurons` raise (unknown
+        :func:`netequiv.observe` and :func:`netequiv.embedding.choose_neurons` raise (unknown
         layer, more units asked than vary, ...).
 
     Notes
@@ -727,8 +727,8 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
     """
     from tqdm import tqdm
 
-    from .observation import observe
-    from .whitney import choose_neurons
+    from ..observation import observe
+    from ..embedding import choose_neurons
 
     x = as_2d_float(x, "x")
     ks_arr = np.asarray(list(ks))

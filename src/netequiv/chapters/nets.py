@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import cache as _cache
-from ._validation import as_2d_float, check_positive, check_same_samples
-from ._validation import check_int as _check_int
+from ..chapters import cache as _cache
+from .._validation import as_2d_float, check_positive, check_same_samples
+from .._validation import check_int as _check_int
 
 __all__ = ["ACTIVATIONS", "fit_mlp", "mlp", "model_rmse", "train_regressor"]
 
@@ -541,7 +541,7 @@ def fit_mlp(
     atomically and read with ``torch.load(..., weights_only=True)``.  An entry that
     cannot be used (unreadable, or tensors whose names, shapes or dtypes do not fit this
     network, or that hold NaN) is retrained and overwritten after a
-    :class:`netequiv.cache.CacheWarning` that names the file.
+    :class:`netequiv.chapters.cache.CacheWarning` that names the file.
 
     Examples
     --------

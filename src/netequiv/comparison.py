@@ -44,8 +44,8 @@ import numpy as np
 
 from ._validation import as_2d_float, check_int, check_positive, check_random_state, check_same_samples
 from .dmap import DiffusionMaps
-from .errors import nrmse, summarize_errors
-from .interpolate import KernelInterpolator, fit_shared
+from .measures import nrmse, summarize_errors
+from .interpolation import KernelInterpolator, fit_shared
 from .metric import LocalMetric, metric_from_jacobians
 from .selection import align_embeddings, llr_residuals, select_nonharmonic
 
@@ -192,10 +192,10 @@ class SideDiagnostics:
         NaN otherwise.
     false_neighbors : float
         Fraction of samples whose nearest neighbour in observation space lies more than ten
-        typical sampling gaps away on the manifold (:func:`netequiv.whitney.false_neighbor_fraction`);
+        typical sampling gaps away on the manifold (:func:`netequiv.embedding.false_neighbor_fraction`);
         NaN when the inputs were not given.
     self_error : dict
-        :func:`~netequiv.errors.summarize_errors` of the network's own round trip
+        :func:`~netequiv.measures.summarize_errors` of the network's own round trip
         :math:`y \mapsto \phi \mapsto y` on the held-out samples (same split, bandwidth and
         interpolator as :math:`T`).
     n_degenerate : int
@@ -386,7 +386,7 @@ def prepare_side(
     cross : array of shape (N, d_other), optional
         The other network's observations: also fit the cross direction from this side's
         coordinates to them, sharing the kernel search with the self round trip
-        (:func:`~netequiv.interpolate.fit_shared`).
+        (:func:`~netequiv.interpolation.fit_shared`).
 
     Returns
     -------
@@ -455,7 +455,7 @@ def prepare_side(
         err_cross = summarize_errors(cross[test], pred_cross)
     fnn = float("nan")
     if x is not None:
-        from .whitney import false_neighbor_fraction
+        from .embedding import false_neighbor_fraction
 
         fnn = false_neighbor_fraction(x, y)
     diag = SideDiagnostics(name=name, n_features=int(y.shape[1]), n_intrinsic=int(n_intrinsic), rank=rank,
@@ -478,7 +478,7 @@ def fit_direction(coords_train, coords_test, y_train, y_test, *, seed: int, inte
     g : KernelInterpolator
     prediction : ndarray of shape (n_test, d)
     error : dict
-        :func:`~netequiv.errors.summarize_errors` of ``(y_test, prediction)``.
+        :func:`~netequiv.measures.summarize_errors` of ``(y_test, prediction)``.
     """
     g = KernelInterpolator(**{"random_state": seed, **(interpolator_kwargs or {})}).fit(coords_train, y_train)
     pred = g.predict(coords_test)
@@ -508,7 +508,7 @@ def decide(
     Parameters
     ----------
     forward, backward : dict
-        :func:`~netequiv.errors.summarize_errors` of :math:`T` (B predicted from A) and of
+        :func:`~netequiv.measures.summarize_errors` of :math:`T` (B predicted from A) and of
         :math:`T^{-1}` on the held-out samples.
     side_a, side_b : SideDiagnostics
         Each network's self round trip and embedding diagnostics.
@@ -649,7 +649,7 @@ class Comparison:
         Held-out NRMSE of every feature of B predicted from A (:math:`T`) and of A from B
         (:math:`T^{-1}`); NaN for constant features.
     forward_error, backward_error : dict
-        :func:`netequiv.errors.summarize_errors` of the two directions.
+        :func:`netequiv.measures.summarize_errors` of the two directions.
     self_error_a, self_error_b : dict
         The same for each network's own round trip (its floor).
     diagnostics_a, diagnostics_b : SideDiagnostics
@@ -751,7 +751,7 @@ class Comparison:
         dict
             ``y_a``, ``y_b`` (observed), ``b_from_a`` = :math:`T(y^A)`, ``a_from_b`` =
             :math:`T^{-1}(y^B)`, and ``forward_error``/``backward_error``
-            (:func:`~netequiv.errors.summarize_errors`).
+            (:func:`~netequiv.measures.summarize_errors`).
 
         Raises
         ------
@@ -1061,7 +1061,7 @@ def _blas_threads():
     """
     from contextlib import nullcontext
 
-    from .neighbors import _single_threaded_blas
+    from ._neighbors import _single_threaded_blas
 
     limits = _single_threaded_blas()
     if limits is None:
@@ -1139,7 +1139,7 @@ def compare(
 
     Examples
     --------
-    >>> from netequiv.nets import mlp                                   # doctest: +SKIP
+    >>> from netequiv.chapters.nets import mlp                                   # doctest: +SKIP
     >>> res = compare(net_a, net_b, x)                                  # doctest: +SKIP
     >>> res.verdict, res.reason                                         # doctest: +SKIP
     """

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plotting import CMAP, EVENT_STYLE, _colored_line, new_figure
+from .base import CMAP, EVENT_STYLE, _colored_line, new_figure
 
 __all__ = ["REASON_COLORS", "plot_error_vs_k", "plot_reconstructions", "plot_failures"]
 
-#: colour of each outcome of :func:`netequiv.minimal.failure_reason`
+#: colour of each outcome of :func:`netequiv.chapters.exp_d_minimal_neurons.failure_reason`
 REASON_COLORS = {
     "embeds": "tab:green",
     "too few units": "tab:gray",
@@ -30,9 +30,9 @@ def plot_error_vs_k(surveys: dict, *, minimal: dict | None = None, floor: float 
     Parameters
     ----------
     surveys : dict {str: dict}
-        Panel title -> :func:`netequiv.minimal.neuron_count_survey` result.
+        Panel title -> :func:`netequiv.chapters.exp_d_minimal_neurons.neuron_count_survey` result.
     minimal : dict {str: int or None}, optional
-        Panel title -> the minimal ``k`` found by :func:`netequiv.minimal.minimal_neurons`
+        Panel title -> the minimal ``k`` found by :func:`netequiv.chapters.exp_d_minimal_neurons.minimal_neurons`
         (drawn as a star on the threshold line).
     floor : float, default=1e-6
         Errors are drawn no lower than this (log scale).
@@ -41,7 +41,7 @@ def plot_error_vs_k(surveys: dict, *, minimal: dict | None = None, floor: float 
     -------
     fig : matplotlib.figure.Figure
         Per panel: the input error of every random subset (dots coloured by the reason of
-        :func:`netequiv.minimal.failure_reason`, slightly jittered), the median input error
+        :func:`netequiv.chapters.exp_d_minimal_neurons.failure_reason`, slightly jittered), the median input error
         (solid) and median output error (dashed) per ``k``, the embedding threshold (dotted)
         and Whitney's :math:`2n + 1` (vertical grey line).
     """

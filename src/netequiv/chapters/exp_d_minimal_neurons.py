@@ -15,7 +15,7 @@ This module holds the chapter's algorithms (chapter :doc:`/notebooks/exp_d_minim
 * :func:`reconstruct`: held-out reconstruction of the input and of the output from
   chosen features by kernel interpolation;
 * :func:`minimal_neurons`: the smallest subset that embeds the input (a wrapper of
-  :func:`netequiv.whitney.minimal_embedding_subset`), with the input and output errors it
+  :func:`netequiv.embedding.minimal_embedding_subset`), with the input and output errors it
   reaches;
 * :func:`neuron_count_survey`: random subsets of each size :math:`k`, their input and output
   errors and the reason each failing subset fails (:func:`closest_distant_pair`,
@@ -33,7 +33,7 @@ from collections import Counter
 
 import numpy as np
 
-from ._validation import (
+from .._validation import (
     as_2d_float,
     check_positive,
     check_random_state,
@@ -61,7 +61,7 @@ _ROW_BLOCK = 256  # rows of the pair-distance matrices handled at once
 
 
 def _split(n: int, test_size: float, random_state):
-    """Train/test indices drawn exactly as in :func:`netequiv.whitney.embeds_manifold`."""
+    """Train/test indices drawn exactly as in :func:`netequiv.embedding.embeds_manifold`."""
     rng = check_random_state(random_state)
     perm = rng.permutation(n)
     n_test = max(1, int(round(test_size * n)))
@@ -90,7 +90,7 @@ def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_sta
     test_size : float, default=0.25
         Fraction of the samples held out (drawn at random).
     random_state : None, int or numpy Generator, default=0
-        Seed of the split; the split is the one :func:`netequiv.whitney.embeds_manifold` draws
+        Seed of the split; the split is the one :func:`netequiv.embedding.embeds_manifold` draws
         with the same seed, so the input error here equals its error.
     interpolator_kwargs : dict or None, default=None
         Keyword arguments of :class:`netequiv.KernelInterpolator` (default: its defaults with
@@ -145,9 +145,9 @@ def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_sta
     >>> bool(two["errors"]["output"] < 1e-3)
     True
     """
-    from .errors import nrmse
-    from .interpolate import KernelInterpolator
-    from .whitney import _standardise
+    from ..measures import nrmse
+    from ..interpolation import KernelInterpolator
+    from ..embedding import _standardise
 
     F = as_2d_float(features, "features", min_samples=10)
     if not isinstance(targets, dict) or not targets:
@@ -206,9 +206,9 @@ def minimal_neurons(inputs, activations, outputs, *, n_intrinsic=None, max_k=Non
         Largest subset size tried; ``None`` means :math:`\min(D, 2(2n + 1))`.
     tol : float, default=0.05
         A subset embeds the input when the held-out NRMSE of every input coordinate is
-        below ``tol`` (:func:`netequiv.whitney.embeds_manifold`).
+        below ``tol`` (:func:`netequiv.embedding.embeds_manifold`).
     strategy : {"greedy", "exhaustive"}, default="greedy"
-        Search of :func:`netequiv.whitney.minimal_embedding_subset`.
+        Search of :func:`netequiv.embedding.minimal_embedding_subset`.
     candidates : array-like of int or None, default=None
         Columns of ``activations`` the search may choose from (e.g. a random pool of a wide
         convolutional layer, where a greedy step over every unit is too costly); ``None``
@@ -233,7 +233,7 @@ def minimal_neurons(inputs, activations, outputs, *, n_intrinsic=None, max_k=Non
     ------
     ValueError
         The errors of :func:`reconstruct` and of
-        :func:`netequiv.whitney.minimal_embedding_subset` (unknown strategy, too many subsets);
+        :func:`netequiv.embedding.minimal_embedding_subset` (unknown strategy, too many subsets);
         "n_intrinsic must be an integer >= 1, ..."; "candidates must be distinct column indices
         of activations (0 <= j < D), ..."; "inputs has ... samples but activations
         has ..." (likewise ``outputs``).
@@ -259,7 +259,7 @@ def minimal_neurons(inputs, activations, outputs, *, n_intrinsic=None, max_k=Non
     >>> res["subset"], res["k"], res["whitney"]
     ([2], 1, 3)
     """
-    from .whitney import minimal_embedding_subset
+    from ..embedding import minimal_embedding_subset
 
     u = as_2d_float(inputs, "inputs", min_samples=10)
     A = as_2d_float(activations, "activations", min_samples=10)
@@ -345,7 +345,7 @@ def closest_distant_pair(inputs, features, *, min_separation=0.1):
 
     An embedding of a compact manifold has a uniformly continuous inverse, so the gap stays
     bounded away from zero as the sampling is refined; a fold or a crossing drives it to
-    zero.  For a scalar input the gap is :func:`netequiv.scalar_tasks.fold_gap` without
+    zero.  For a scalar input the gap is :func:`netequiv.chapters.exp_a_scalar.fold_gap` without
     Jacobians; here the inputs may have any dimension.
 
     Examples
@@ -420,7 +420,7 @@ def failure_reason(input_error, k, n_intrinsic, gap, *, tol=0.05, fold_tol=0.01,
         observation up to the sampling step) and has a *near contact* when it is below
         ``contact_tol`` (two distant stretches come closer than the interpolant resolves).
     rank_deficient : float or None, default=None
-        :func:`netequiv.whitney.rank_deficient_fraction` of the subset's Jacobians, if known.
+        :func:`netequiv.embedding.rank_deficient_fraction` of the subset's Jacobians, if known.
     rank_tol : float, default=0.05
         Otherwise the subset is *rank deficient* when more than this fraction of the inputs
         has a Jacobian of rank below :math:`\min(k, n)` (the observation is locally flat).
@@ -494,7 +494,7 @@ def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_t
     ks : sequence of int, default=(1, 2, 3, 4, 5)
         Subset sizes.
     n_trials : int, default=10
-        Random subsets per size (:func:`netequiv.whitney.choose_neurons`, never a constant
+        Random subsets per size (:func:`netequiv.embedding.choose_neurons`, never a constant
         unit; seeds ``random_state + trial``).
     n_intrinsic : int or None, default=None
         Dimension :math:`n` of the input manifold (``None``: ``m``).
@@ -518,7 +518,7 @@ def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_t
         Per subset, lists of equal length (``len(ks) * n_trials``): ``k``, ``units`` (list of
         int), ``input_error``, ``output_error`` (through the reconstructed input),
         ``output_error_direct`` (interpolated directly from the units), ``false_neighbors``
-        (:func:`netequiv.whitney.false_neighbor_fraction`), ``gap``, ``rank_deficient``
+        (:func:`netequiv.embedding.false_neighbor_fraction`), ``gap``, ``rank_deficient``
         (NaN without Jacobians) and ``reason``.  Per size: ``ks`` (list of int),
         ``embedded_fraction``, ``median_input``, ``median_output``, ``median_output_direct``.  And ``whitney``
         (:math:`2n + 1`), ``n_intrinsic``, ``tol``.
@@ -528,13 +528,13 @@ def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_t
     ValueError
         "ks must be a non-empty sequence of integers >= 1, ..."; "n_trials must be an integer
         >= 1, ..."; "n_intrinsic must be an integer >= 1, ..."; "jacobians must have shape
-        (N, width, n) ..."; the errors of :func:`netequiv.whitney.neuron_embedding_survey`
+        (N, width, n) ..."; the errors of :func:`netequiv.chapters.whitney.neuron_embedding_survey`
         (e.g. ``k`` larger than the number of units that vary) and of :func:`reconstruct`.
 
     Notes
     -----
     The input errors, the subsets and the false-neighbour fractions come from
-    :func:`netequiv.whitney.neuron_embedding_survey`; the output error of the same subset is
+    :func:`netequiv.chapters.whitney.neuron_embedding_survey`; the output error of the same subset is
     measured on the same held-out samples.  For generic units Whitney's count predicts that
     every subset with :math:`k \ge 2n + 1` embeds; subsets with :math:`n \le k \le 2n`
     succeed with a probability that depends on the layer.
@@ -549,7 +549,8 @@ def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_t
     """
     from tqdm import tqdm
 
-    from .whitney import neuron_embedding_survey, rank_deficient_fraction
+    from .whitney import neuron_embedding_survey
+    from ..embedding import rank_deficient_fraction
 
     u = as_2d_float(inputs, "inputs", min_samples=10)
     A = as_2d_float(activations, "activations", min_samples=10)
@@ -648,15 +649,15 @@ def encoder_features(model, images, layer, *, reduce="units", batch_size=256):
 
     Parameters
     ----------
-    model : netequiv.autoencoder.ConvAutoencoder
+    model : netequiv.chapters.autoencoder.ConvAutoencoder
         A trained autoencoder (anything with an ``encoder`` :class:`torch.nn.Sequential`
         taking images of shape (B, 1, H, H)).
     images : array-like of shape (N, H, H) or (N, 1, H, H)
-        The images (e.g. :func:`netequiv.horse.horse_views`).
+        The images (e.g. :func:`netequiv.chapters.horse.horse_views`).
     layer : int or str
         Index (or name) of the module inside ``model.encoder`` whose output is observed, e.g.
         ``3`` for the activation after the second convolution of a
-        :class:`~netequiv.autoencoder.ConvAutoencoder`.
+        :class:`~netequiv.chapters.autoencoder.ConvAutoencoder`.
     reduce : {"units", "channel_mean"}, default="units"
         ``"units"``: every unit (channel, row, column) of the feature maps, flattened;
         ``"channel_mean"``: the mean over the spatial positions of each channel.
@@ -692,7 +693,7 @@ def encoder_features(model, images, layer, *, reduce="units", batch_size=256):
 
     Examples
     --------
-    >>> from netequiv.autoencoder import ConvAutoencoder             # doctest: +SKIP
+    >>> from netequiv.chapters.autoencoder import ConvAutoencoder             # doctest: +SKIP
     >>> model = ConvAutoencoder(widths=(4, 8), size=16)              # doctest: +SKIP
     >>> F, z, names = encoder_features(model, np.zeros((5, 16, 16)), 3, reduce="channel_mean")  # doctest: +SKIP
     >>> F.shape, z.shape                                             # doctest: +SKIP
@@ -701,7 +702,7 @@ def encoder_features(model, images, layer, *, reduce="units", batch_size=256):
     import torch
     from torch import nn
 
-    from .observation import observe
+    from ..observation import observe
 
     enc = getattr(model, "encoder", None)
     if not isinstance(enc, nn.Sequential):

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from .plotting import CMAP, new_figure
+from .base import CMAP, new_figure
 
 __all__ = [
     "plot_matrices",

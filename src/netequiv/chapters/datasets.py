@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import eigsh
 
-from ._validation import as_2d_float, check_positive, check_random_state
+from .._validation import as_2d_float, check_positive, check_random_state
 
 __all__ = [
     "interval",
@@ -435,7 +435,7 @@ def knn_truncated_kernel_check(Y, metric, epsilon: float, *, n_neighbors: int = 
     """
     from scipy.spatial import cKDTree
 
-    from .neighbors import metric_radius_graph
+    from .._neighbors import metric_radius_graph
 
     Y = as_2d_float(Y, "Y")
     N = len(Y)

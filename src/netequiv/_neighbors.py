@@ -197,7 +197,7 @@ def radius_graph_csr(
     ----------
     presorted : bool, default False
         The query rows are already in a spatially coherent order (e.g.
-        :func:`~netequiv.neighbors.spatial_order`); otherwise they are processed in k-d tree
+        :func:`~netequiv._neighbors.spatial_order`); otherwise they are processed in k-d tree
         leaf order and the rows put back at the end.
     search : {"auto", "whitened", "ball"}
         Mahalanobis candidate search (module notes): block-whitened coordinates, or per-point

@@ -18,8 +18,8 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from ._validation import as_2d_float, check_positive, check_random_state
-from .errors import constant_features
-from .neighbors import _single_threaded_blas
+from .measures import constant_features
+from ._neighbors import _single_threaded_blas
 
 __all__ = ["KernelInterpolator"]
 
@@ -239,7 +239,7 @@ class KernelInterpolator:
     behaves like :math:`\sqrt{1 \mp \psi_1}` near the ends of an interval (the
     eigenfunctions of a diffusion map have zero slope at the boundary).
 
-    Features of ``F`` that are constant (:func:`netequiv.errors.constant_features`, a
+    Features of ``F`` that are constant (:func:`netequiv.measures.constant_features`, a
     scale-free rule: spread at the rounding level of the mean) are predicted by their
     mean and left out of the hold-out error, so multiplying ``F`` by any factor scales
     the predictions by that factor and leaves the chosen pair unchanged.
@@ -485,7 +485,7 @@ def _fit_shared(interpolators, Z, targets) -> list:
     rng = check_random_state(first.random_state)
     f_means = [F.mean(axis=0) for F in Fs]
     f_stds = [F.std(axis=0) for F in Fs]
-    actives = [~constant_features(F) for F in Fs]  # the scale-free rule of netequiv.errors
+    actives = [~constant_features(F) for F in Fs]  # the scale-free rule of netequiv.measures
 
     # centres: every sample, or a seeded random subset (density-proportional, like the data)
     subset = np.sort(rng.choice(N, size=n_centers, replace=False)) if N > n_centers else None

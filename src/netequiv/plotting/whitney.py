@@ -1,22 +1,13 @@
-"""Figures of the book.
-
-Every helper returns a :class:`matplotlib.figure.Figure` created without pyplot, so a
-notebook shows it only where it is glued or displayed (no duplicate output, nothing
-kept alive by pyplot's figure manager).  Axes are labelled; colours follow the input
-coordinate so that folds and crossings can be read off.
-
-This module imports matplotlib and is therefore not loaded by ``import netequiv``;
-use ``from netequiv import plotting``.
-"""
+"""Figures of the chapter *Whitney's embedding reasoning* (:doc:`/notebooks/whitney`)."""
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from .base import CMAP, EVENT_STYLE, _colored_line, _colored_line3d, new_figure  # noqa: F401
+
 __all__ = [
-    "new_figure",
     "plot_circle_images",
     "plot_self_intersection_survey",
     "plot_neuron_views",
@@ -24,46 +15,6 @@ __all__ = [
     "plot_level_sets",
     "plot_preimages",
 ]
-
-CMAP = "viridis"
-EVENT_STYLE = {"marker": "o", "s": 60, "facecolors": "none", "edgecolors": "crimson", "linewidths": 1.6,
-               "zorder": 5}
-
-
-def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.4, height: float = 3.0, **subplot_kw):
-    """A pyplot-free figure with a grid of axes; returns ``(fig, axes)`` (axes always a flat array)."""
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, subplot_kw=subplot_kw or None)
-    return fig, axes.ravel()
-
-
-def _colored_line(ax, x, y, c, *, closed=False, lw=2.0):
-    """Draw the polyline (x, y) coloured by c; returns the collection (for a colour bar)."""
-    pts = np.column_stack([x, y])
-    if closed:
-        pts = np.vstack([pts, pts[:1]])
-        c = np.append(c, c[0])
-    segs = np.stack([pts[:-1], pts[1:]], axis=1)
-    lc = LineCollection(segs, cmap=CMAP, linewidths=lw)
-    lc.set_array(0.5 * (c[:-1] + c[1:]))
-    ax.add_collection(lc)
-    ax.autoscale_view()
-    return lc
-
-
-def _colored_line3d(ax, curve, c, *, closed=False, lw=2.0):
-    from mpl_toolkits.mplot3d.art3d import Line3DCollection
-
-    pts = np.vstack([curve, curve[:1]]) if closed else curve
-    cc = np.append(c, c[0]) if closed else c
-    segs = np.stack([pts[:-1], pts[1:]], axis=1)
-    lc = Line3DCollection(segs, cmap=CMAP, linewidths=lw)
-    lc.set_array(0.5 * (cc[:-1] + cc[1:]))
-    ax.add_collection3d(lc)
-    for setter, col in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), pts.T):
-        pad = 0.05 * (col.max() - col.min() + 1e-12)
-        setter(col.min() - pad, col.max() + pad)
-    return lc
 
 
 def plot_circle_images(t, curves: dict, events: dict | None = None):
@@ -76,7 +27,7 @@ def plot_circle_images(t, curves: dict, events: dict | None = None):
     curves : dict {int: ndarray of shape (N, d)}
         Image of the circle for each target dimension ``d`` in {1, 2, 3}.
     events : dict {int: ndarray of shape (k, d)} or None
-        Folds / crossings / near-contacts to mark (:func:`netequiv.whitney.self_intersection_points`).
+        Folds / crossings / near-contacts to mark (:func:`netequiv.chapters.whitney.self_intersection_points`).
 
     Returns
     -------
@@ -129,7 +80,7 @@ def plot_self_intersection_survey(survey: dict):
     Parameters
     ----------
     survey : dict
-        The output of :func:`netequiv.whitney.self_intersection_survey`.
+        The output of :func:`netequiv.chapters.whitney.self_intersection_survey`.
 
     Returns
     -------
@@ -209,7 +160,7 @@ def plot_embedding_survey(survey: dict, tol: float = 0.05):
     Parameters
     ----------
     survey : dict
-        The output of :func:`netequiv.whitney.neuron_embedding_survey`.
+        The output of :func:`netequiv.chapters.whitney.neuron_embedding_survey`.
     tol : float, default=0.05
         The success threshold (drawn as a line).
 

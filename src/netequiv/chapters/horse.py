@@ -24,17 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_finite
-from .cache import (
-    CacheWarning,
-    atomic_path,
-    cache_dir,
-    check_arrays,
-    key,
-    load_npz,
-    read_entry,
-    save_npz,
-)
+from .._validation import check_finite
+from .cache import CacheWarning, atomic_path, cache_dir, check_arrays, key, load_npz, read_entry, save_npz
 
 __all__ = [
     "HORSE_SHA256",
@@ -150,11 +141,11 @@ def horse_mesh_path() -> Path:
     Notes
     -----
     A cached file whose checksum no longer matches is deleted and fetched again, after a
-    :class:`netequiv.cache.CacheWarning` that names it.
+    :class:`netequiv.chapters.cache.CacheWarning` that names it.
 
     Examples
     --------
-    >>> from netequiv.horse import horse_mesh_path
+    >>> from netequiv.chapters.horse import horse_mesh_path
     >>> horse_mesh_path().name      # doctest: +SKIP
     'horse.ply'
     """
@@ -292,7 +283,7 @@ def read_ply(path) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> from netequiv.horse import read_ply, horse_mesh_path
+    >>> from netequiv.chapters.horse import read_ply, horse_mesh_path
     >>> v, f = read_ply(horse_mesh_path())     # doctest: +SKIP
     >>> v.shape, f.shape                       # doctest: +SKIP
     ((48485, 3), (96966, 3))
@@ -395,7 +386,7 @@ def load_horse() -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> from netequiv.horse import load_horse
+    >>> from netequiv.chapters.horse import load_horse
     >>> v, f = load_horse()                         # doctest: +SKIP
     >>> float(abs(v).max()) <= 1.0                  # doctest: +SKIP
     True
@@ -537,7 +528,7 @@ def render_views(
     Examples
     --------
     >>> import numpy as np
-    >>> from netequiv.horse import render_views
+    >>> from netequiv.chapters.horse import render_views
     >>> render_views(np.linspace(0, np.pi, 4), size=32).shape    # doctest: +SKIP
     (4, 32, 32)
     """
@@ -615,7 +606,7 @@ def horse_views(
     cache : bool, default True
         Read and write ``cache_dir("images")/horse_<key>.npz``, keyed by all parameters.  An
         entry that cannot be used (truncated, or arrays of the wrong shape or type) is
-        rendered again and overwritten after a :class:`netequiv.cache.CacheWarning`.
+        rendered again and overwritten after a :class:`netequiv.chapters.cache.CacheWarning`.
     progress : bool, default True
         Show a progress bar while rendering.
 
@@ -643,7 +634,7 @@ def horse_views(
 
     Examples
     --------
-    >>> from netequiv.horse import horse_views
+    >>> from netequiv.chapters.horse import horse_views
     >>> thetas, images = horse_views(36, size=32, progress=False)   # doctest: +SKIP
     >>> images.shape                                                # doctest: +SKIP
     (36, 32, 32)
@@ -688,7 +679,7 @@ def montage(images, ncols: int = 12, ax=None):
 
     Examples
     --------
-    >>> from netequiv.horse import montage, horse_views
+    >>> from netequiv.chapters.horse import montage, horse_views
     >>> fig = montage(horse_views(24, progress=False)[1], ncols=6)   # doctest: +SKIP
     """
     images = np.asarray(images, dtype=np.float64)

@@ -7,7 +7,7 @@ and seed, and in what is *observed* of them: the output alone, or :math:`2n + 1 
 neurons of a hidden layer.  This module holds
 
 * the zoo: targets (:data:`ZOO_TARGETS`), members (:data:`ZOO_SPECS`, :data:`FAST_ZOO`),
-  their training (:func:`train_zoo`, cached through :func:`netequiv.nets.fit_mlp`, sharing
+  their training (:func:`train_zoo`, cached through :func:`netequiv.chapters.nets.fit_mlp`, sharing
   the cache with the chapter *Experiments (a)* where the networks coincide) and their
   observations (:func:`observe_zoo`);
 * the ground truth, derived from the theory and not from task labels
@@ -78,7 +78,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_random_state
+from .._validation import as_2d_float, check_positive, check_random_state
 
 __all__ = [
     "ZooTarget",
@@ -155,7 +155,7 @@ def _c(x):
 
 
 _ZOO_FUNCS = {
-    # the first three are the targets of chapter (a) (netequiv.scalar_tasks), same formulas
+    # the first three are the targets of chapter (a) (netequiv.chapters.exp_a_scalar), same formulas
     "monotone": lambda x: np.tanh(3 * x - 1) + 0.5 * x,
     "logistic": lambda x: 1 / (1 + np.exp(-6 * (x - 0.5))),
     "sine": _s,
@@ -327,9 +327,9 @@ def _turning_points(dy: np.ndarray) -> int:
 
 def _pick_neurons(model, spec: MemberSpec, grid, *, min_gap: float, min_speed: float, max_draws: int):
     """Draw triples of the last hidden layer until one embeds the interval (on the grid)."""
-    from .observation import observe
-    from .scalar_tasks import fold_gap, min_relative_speed
-    from .whitney import choose_neurons
+    from ..observation import observe
+    from .exp_a_scalar import fold_gap, min_relative_speed
+    from ..embedding import choose_neurons
 
     layer = f"act{len(spec.hidden)}"
     full = observe(model, grid, layers=[layer], output=False, jacobian=True)
@@ -357,17 +357,17 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
         The members; ``None`` means :data:`ZOO_SPECS`.
     n_train : int, default=400
         Training inputs, uniform on :math:`[0, 1]` (seed ``random_state``; the same inputs as
-        :func:`netequiv.scalar_tasks.scalar_data`, so the networks of chapter (a) are shared).
+        :func:`netequiv.chapters.exp_a_scalar.scalar_data`, so the networks of chapter (a) are shared).
     n_test : int, default=2000
         Independent test inputs (seed ``random_state + 1``).
     epochs, polish_iter : int
-        Adam epochs and L-BFGS iterations (:func:`netequiv.nets.fit_mlp`).
+        Adam epochs and L-BFGS iterations (:func:`netequiv.chapters.nets.fit_mlp`).
     random_state : int, default=0
         Seed of the data.
     min_gap, min_speed : float, default 0.06 and 0.2
         A triple of neurons is accepted when, on a grid of 1001 inputs, its curve has a
-        :func:`~netequiv.scalar_tasks.fold_gap` of at least ``min_gap`` (units of :math:`x`;
-        0.1 is the ideal) and a :func:`~netequiv.scalar_tasks.min_relative_speed` of at least
+        :func:`~netequiv.chapters.exp_a_scalar.fold_gap` of at least ``min_gap`` (units of :math:`x`;
+        0.1 is the ideal) and a :func:`~netequiv.chapters.exp_a_scalar.min_relative_speed` of at least
         ``min_speed``: it embeds the interval with room to spare.  The speed condition rules
         out triples whose units all saturate at once: where the speed of the curve changes
         by a large factor within a kernel width, the local-metric distances are distorted
@@ -388,7 +388,7 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
     ValueError
         ``"specs must map names to MemberSpec, ..."``; ``"unknown target ..."``; ``"observe must
         be 'output' or 'neurons', ..."``; ``"no triple of units of ... embeds the interval ..."``;
-        the errors of :func:`netequiv.nets.fit_mlp`.
+        the errors of :func:`netequiv.chapters.nets.fit_mlp`.
 
     Notes
     -----
@@ -410,7 +410,7 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
     from tqdm import tqdm
 
     from .nets import fit_mlp, model_rmse
-    from .observation import observe
+    from ..observation import observe
 
     grid = np.linspace(0.0, 1.0, 1001)[:, None]
     x = np.sort(check_random_state(seed).uniform(0.0, 1.0, n_train))[:, None]
@@ -448,7 +448,7 @@ def observe_zoo(members: dict, x) -> dict:
         ``y`` of shape (N, d) (d = 1 for an output, 3 for neurons) and ``jac`` of shape
         (N, d, 1).
     """
-    from .observation import observe
+    from ..observation import observe
 
     x = as_2d_float(x, "x", min_samples=10)
     res = {}
@@ -688,7 +688,7 @@ def split_indices(n_samples: int, *, test_size: float = 0.2, random_state=0):
     ValueError
         ``"test_size must lie in (0, 1), ..."``; ``"n_samples must be an integer >= 10, ..."``.
     """
-    from .transform import split_samples
+    from ..comparison import split_samples
 
     return split_samples(_check_int(n_samples, "n_samples", 10), test_size=test_size, random_state=random_state)
 
@@ -716,7 +716,7 @@ def prepare_member(y, jac, *, x=None, n_intrinsic: int = 1, test_size: float = 0
         ``y`` (all samples), ``y_train``, ``y_test``, ``coords_train`` (the selected
         diffusion-map coordinates of the training samples), ``coords_test`` (their Nyström
         extension to the test samples), ``diagnostics`` (the fields of
-        :class:`netequiv.transform.SideDiagnostics`, self round trip included),
+        :class:`netequiv.comparison.SideDiagnostics`, self round trip included),
         ``n_degenerate``, ``seed`` and ``interpolator_kwargs``; plain values only, so that
         the dict is cheap to send to a dask worker.
 
@@ -729,14 +729,14 @@ def prepare_member(y, jac, *, x=None, n_intrinsic: int = 1, test_size: float = 0
     Notes
     -----
     This *is* the A side of :func:`netequiv.compare_observations`:
-    :func:`netequiv.transform.prepare_side` with the split of :func:`split_indices` and its
+    :func:`netequiv.comparison.prepare_side` with the split of :func:`split_indices` and its
     default bandwidth.
     ``tests/test_zoo.py`` and the chapter compare the result with
     :func:`~netequiv.compare_observations`.
     """
     from dataclasses import asdict
 
-    from .transform import prepare_side
+    from ..comparison import prepare_side
 
     Y = as_2d_float(y, "y", min_samples=10)
     J = np.asarray(jac, dtype=np.float64)
@@ -794,9 +794,9 @@ def pair_scores(a: dict, b: dict) -> dict:
         Members prepared on different samples or with different seeds; the errors of the
         interpolator and the baselines.
     """
-    from .baselines import linear_cka, linear_stitching, mutual_knn_overlap, procrustes_distance, rbf_cka, svcca
-    from .selection import align_embeddings
-    from .transform import fit_direction
+    from ..baselines import linear_cka, linear_stitching, mutual_knn_overlap, procrustes_distance, rbf_cka, svcca
+    from ..selection import align_embeddings
+    from ..comparison import fit_direction
 
     if a["seed"] != b["seed"] or len(a["y"]) != len(b["y"]) or len(a["y_test"]) != len(b["y_test"]):
         raise ValueError("the two members were prepared on different samples or seeds; prepare every member "
@@ -877,7 +877,7 @@ def evaluate_zoo(prepared, pairs=None, *, client=None, address=None, n_workers: 
     list of dict
         The rows of :func:`netequiv.run_pairs`.
     """
-    from .parallel import all_pairs, run_pairs
+    from ..parallel import all_pairs, run_pairs
 
     if pairs is None:
         pairs = all_pairs(len(prepared))
@@ -887,7 +887,7 @@ def evaluate_zoo(prepared, pairs=None, *, client=None, address=None, n_workers: 
 
 def score_matrices(rows, n: int) -> dict:
     """Every field of the :func:`pair_scores` results as an (n, n) matrix (NaN: diagonal, failed pairs)."""
-    from .parallel import rows_to_matrix
+    from ..parallel import rows_to_matrix
 
     rows = list(rows)
     keys = next((list(r["result"]) for r in rows if "result" in r), [])
@@ -913,7 +913,7 @@ def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float =
         If given, "equivalent" also requires agreement RMS (i as reference, i < j) below it,
         as :func:`netequiv.compare_observations` does with the same argument.
     rule : {"calibrated", "errors"}, default "calibrated"
-        The rule of :func:`netequiv.transform.decide`; ``"errors"`` (the first version's
+        The rule of :func:`netequiv.comparison.decide`; ``"errors"`` (the first version's
         rule) needs no ``prepared``.
 
     Returns
@@ -921,7 +921,7 @@ def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float =
     ndarray of str, shape (m, m)
         Symmetric; entry (i, j) is the verdict of ``compare_observations(y_i, y_j)``:
         ``"equivalent"``, ``"not equivalent"`` or ``"inconclusive"``
-        (:func:`netequiv.transform.decide`).  A failed pair (NaN) is "inconclusive" (or "not
+        (:func:`netequiv.comparison.decide`).  A failed pair (NaN) is "inconclusive" (or "not
         equivalent" under ``rule="errors"``); the diagonal is "equivalent".
 
     Raises
@@ -931,7 +931,7 @@ def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float =
         ..."``; ``"agreement_tol needs agreement_rms ..."``; ``"agreement_rms must have the
         shape ..."``; non-positive thresholds; an unknown rule.
     """
-    from .transform import SideDiagnostics, decide
+    from ..comparison import SideDiagnostics, decide
 
     E = np.asarray(max_nrmse, dtype=float)
     if E.ndim != 2 or E.shape[0] != E.shape[1]:
