@@ -64,7 +64,7 @@ def ours_landmarks(Y, J, a, mahalanobis):
     step = 65536
     for s0 in range(m, len(Y), step):
         s1 = min(s0 + step, len(Y))
-        out[s0:s1] = dm.transform(Y[s0:s1], None if M is None else M[s0:s1])
+        out[s0:s1] = dm.transform(Y[s0:s1], metric=None if M is None else M[s0:s1])
     el = time.perf_counter() - t0
     info = {"epsilon": dm.epsilon_, "mean_neighbors": dm.mean_neighbors_, "landmarks": m, "fit_time_s": t_fit,
             "eigenvalues": dm.eigenvalues_.tolist()}

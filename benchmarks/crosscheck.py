@@ -72,7 +72,7 @@ def main():
     rows = []
     for name, Y, M in problems():
         kind = "euclidean" if M is None else "mahalanobis"
-        dm = DiffusionMaps(n_components=N_EIG, metric=kind, kernel_cutoff=CUT).fit(Y, M)
+        dm = DiffusionMaps(n_components=N_EIG, metric=kind, kernel_cutoff=CUT).fit(Y, metric=M)
         row = {"problem": name, "n": len(Y), "metric": kind, "epsilon": dm.epsilon_, "ours_eigenvalues": dm.eigenvalues_.tolist()}
         if peer_py is None:
             row["error"] = msg

@@ -6,17 +6,31 @@ This script stages the book sources with those executed notebooks into
 ``_build/fast-src`` and builds the HTML there with execution switched off, so the check
 "the whole book builds with zero Sphinx warnings" costs no second execution.
 
+Two checks a reader would otherwise catch: the cell that papermill injects (tagged
+``injected-parameters``, holding the test's temporary ``results_dir``) is dropped from the
+staged notebooks, so it appears neither on a page nor in a downloaded notebook; and after the
+build no page or downloadable source may contain a path of this machine.  The fast book
+carries a banner saying that its sizes are reduced.
+
 Usage: python scripts/build_fast_book.py [EXECUTED_DIR] [OUTPUT_DIR]
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import yaml
+
+#: what a machine path looks like in a page (the checkout, temporary and home folders)
+MACHINE_PATH = re.compile(r"(/tmp/|/var/folders/|/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|" + re.escape(str(
+    Path(__file__).resolve().parents[1])) + ")")
+BANNER = ("Fast build: every chapter ran with reduced sizes (<code>fast = True</code>); "
+          "numbers differ from the full book (<code>make book</code>).")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +63,7 @@ def main(executed: Path, output: Path) -> int:
     shutil.copytree(ROOT / "book", stage / "book")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    config.setdefault("html", {})["announcement"] = BANNER
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -61,7 +76,9 @@ def main(executed: Path, output: Path) -> int:
         if not src.is_file():
             missing.append(entry)
             continue
-        shutil.copy2(src, stage / f"{entry}.ipynb")
+        nb = nbformat.read(src, as_version=4)
+        nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        nbformat.write(nb, stage / f"{entry}.ipynb")
     if missing:
         print(
             f"no executed copy of {missing} in {executed}: run the notebook tests first "
@@ -71,7 +88,26 @@ def main(executed: Path, output: Path) -> int:
         return 1
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(stage), "-W", "-n", "--keep-going", "--path-output", str(output)]
-    return subprocess.call(cmd)
+    rc = subprocess.call(cmd)
+    if rc == 0:
+        rc = check_pages(output / "_build" / "html")
+    return rc
+
+
+def check_pages(html: Path) -> int:
+    """Fail when a page or a downloadable notebook shows an injected cell or a machine path."""
+    bad = []
+    for f in sorted(html.rglob("*")):
+        if f.suffix not in (".html", ".ipynb", ".md") or not f.is_file():
+            continue
+        text = f.read_text(errors="replace")
+        for hit in sorted({m.group(0) for m in MACHINE_PATH.finditer(text)}):
+            bad.append(f"{f.relative_to(html)}: machine path {hit!r}")
+        if "injected-parameters" in text:
+            bad.append(f"{f.relative_to(html)}: papermill's injected cell")
+    for line in bad:
+        print(line, file=sys.stderr)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def test_bad_inputs_raise(call, message):
 def test_knn_truncation_is_exact_with_all_neighbours_and_lossy_with_few():
     sq = latent_square(400, random_state=0)
     metric = metric_from_jacobians(sq.jac_mushroom, n_intrinsic=2)
-    dm = DiffusionMaps(n_components=2, metric="mahalanobis", kernel_cutoff=1e-14).fit(sq.y_mushroom, metric)
+    dm = DiffusionMaps(n_components=2, metric="mahalanobis", kernel_cutoff=1e-14).fit(sq.y_mushroom, metric=metric)
     full = knn_truncated_kernel_check(sq.y_mushroom, metric, dm.epsilon_, n_neighbors=400, kernel_cutoff=1e-14)
     assert full.kernel_dropped.max() == 0.0
     for j in range(2):  # the complete kernel reproduces DiffusionMaps up to sign

@@ -77,7 +77,7 @@ def test_sparse_mahalanobis_matches_dense_reference():
     J = np.zeros((300, 2, 2))
     J[:, 0, 0], J[:, 0, 1], J[:, 1, 0], J[:, 1, 1] = 1, 3 * u[:, 1] ** 2, -3 * u[:, 0] ** 2, 1
     metric = metric_from_jacobians(J, n_intrinsic=2)
-    dm = DiffusionMaps(n_components=3, metric="mahalanobis", kernel_cutoff=1e-14).fit(y, metric)
+    dm = DiffusionMaps(n_components=3, metric="mahalanobis", kernel_cutoff=1e-14).fit(y, metric=metric)
     vals, vecs = _dense_dmap(y, metric.matrices(), dm.epsilon_)
     np.testing.assert_allclose(dm.eigenvalues_, vals, rtol=1e-9)
     for j in range(3):
@@ -90,7 +90,7 @@ def test_identity_metric_equals_euclidean_and_reruns_are_identical():
     Y = rng.uniform(0, 1, (800, 2))
     e1 = DiffusionMaps(n_components=3).fit(Y)
     e2 = DiffusionMaps(n_components=3).fit(Y)
-    m = DiffusionMaps(n_components=3, metric="mahalanobis").fit(Y, LocalMetric.euclidean(800, 2))
+    m = DiffusionMaps(n_components=3, metric="mahalanobis").fit(Y, metric=LocalMetric.euclidean(800, 2))
     assert np.array_equal(e1.embedding_, e2.embedding_)
     np.testing.assert_allclose(m.epsilon_, e1.epsilon_, rtol=1e-12)
     np.testing.assert_allclose(m.embedding_, e1.embedding_, atol=1e-8)
@@ -159,9 +159,9 @@ def test_whitened_search_gives_exactly_the_ball_search_graph(n_jobs):
 
 def test_fit_is_equivariant_under_permutation_and_independent_of_threads():
     y, metric = _swiss_roll(3000, 2)
-    ref = DiffusionMaps(n_components=4, metric="mahalanobis", n_jobs=1).fit(y, metric)
+    ref = DiffusionMaps(n_components=4, metric="mahalanobis", n_jobs=1).fit(y, metric=metric)
     perm = np.random.default_rng(0).permutation(len(y))
-    dm = DiffusionMaps(n_components=4, metric="mahalanobis", n_jobs=2).fit(y[perm], metric[perm])
+    dm = DiffusionMaps(n_components=4, metric="mahalanobis", n_jobs=2).fit(y[perm], metric=metric[perm])
     np.testing.assert_allclose(dm.eigenvalues_, ref.eigenvalues_, rtol=0, atol=1e-12)
     # the start vector is drawn per sample position, so signs may differ after a permutation
     for k in range(4):
@@ -169,7 +169,7 @@ def test_fit_is_equivariant_under_permutation_and_independent_of_threads():
         assert min(abs(a - b).max(), abs(a + b).max()) < 1e-7
     np.testing.assert_allclose(dm.stationary_, ref.stationary_[perm], rtol=1e-10)
     # Nystrom on the training samples, whatever their order
-    np.testing.assert_allclose(dm.transform(y[perm], metric[perm]), dm.embedding_, atol=1e-8)
+    np.testing.assert_allclose(dm.transform(y[perm], metric=metric[perm]), dm.embedding_, atol=1e-8)
 
 
 def test_n_jobs_must_be_valid():
@@ -193,7 +193,7 @@ def _latent_square(n=2500, seed=0):
 def latent_square():
     u, mush, tanh = _latent_square()
     ref = DiffusionMaps(n_components=2).fit(u).embedding_
-    maha = [DiffusionMaps(n_components=2, metric="mahalanobis").fit(y, metric_from_jacobians(J, n_intrinsic=2)).embedding_
+    maha = [DiffusionMaps(n_components=2, metric="mahalanobis").fit(y, metric=metric_from_jacobians(J, n_intrinsic=2)).embedding_
             for y, J in (mush, tanh)]
     eucl = [DiffusionMaps(n_components=2).fit(y).embedding_ for y, _ in (mush, tanh)]
     return u, ref, maha, eucl, (mush, tanh)
@@ -221,7 +221,7 @@ def test_burst_metric_gives_the_same_embedding(latent_square):
     up = u[:, None, :] + sigma * z
     bursts = np.stack([up[..., 0] + up[..., 1] ** 3, up[..., 1] - up[..., 0] ** 3], axis=-1)
     metric = metric_from_bursts(bursts, sigma, n_intrinsic=2)
-    emb = DiffusionMaps(n_components=2, metric="mahalanobis").fit(mush[0], metric).embedding_
+    emb = DiffusionMaps(n_components=2, metric="mahalanobis").fit(mush[0], metric=metric).embedding_
     assert r2_linear(emb, ref).min() >= 0.98
     assert r2_linear(emb, maha[0]).min() >= 0.98
 
@@ -261,9 +261,9 @@ def test_metric_argument_mismatches_raise():
     with pytest.raises(ValueError, match="needs the local metric"):
         DiffusionMaps(metric="mahalanobis").fit(Y)
     with pytest.raises(ValueError, match="metric='euclidean'"):
-        DiffusionMaps().fit(Y, LocalMetric.euclidean(100, 2))
+        DiffusionMaps().fit(Y, metric=LocalMetric.euclidean(100, 2))
     with pytest.raises(ValueError, match="for 50 samples"):
-        DiffusionMaps(metric="mahalanobis").fit(Y, LocalMetric.euclidean(50, 2))
+        DiffusionMaps(metric="mahalanobis").fit(Y, metric=LocalMetric.euclidean(50, 2))
 
 
 def test_transform_errors():

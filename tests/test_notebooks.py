@@ -5,6 +5,7 @@ outputs.  Assertions on a chapter's numbers belong next to it, through the
 ``notebook_results`` fixture of ``conftest.py`` (the notebook then still runs only once).
 """
 
+import nbformat
 import pytest
 
 from conftest import notebook_paths
@@ -18,6 +19,30 @@ def test_notebook_runs(name, notebook_run):
     run = notebook_run(name)
     assert run.ok, run.failure_message()
     assert run.output.is_file()
+
+
+IMAGE_TYPES = ("image/png", "image/svg+xml")
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_figures_show_when_a_cell_runs(name, notebook_run):
+    """What JupyterLab shows: every glued figure is also displayed by its cell (same kernel)."""
+    run = notebook_run(name)
+    assert run.ok, run.failure_message()
+    nb = nbformat.read(run.output, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        n_glued = cell.source.count("glue_figure(")
+        if "glue(" in cell.source and "display=False" in cell.source:
+            assert "fig" not in cell.source.split("glue(")[1].split(",")[0], (
+                f"cell {i} glues a figure without showing it; use glue_figure")
+        if not n_glued:
+            continue
+        images = sum(any(t in out.get("data", {}) for t in IMAGE_TYPES) for out in cell.outputs)
+        assert images >= n_glued, f"{name} cell {i}: {n_glued} figures glued, {images} shown"
+        assert "remove-output" in cell.metadata.get("tags", []), f"{name} cell {i} would show its figure twice"
 
 
 # ----------------------------------------------------------------- whitney.ipynb

@@ -108,7 +108,7 @@ class IntrinsicCoordinates:
                 raise ValueError(f"Y_new has {Yn.shape[1]} features, but the map was fitted on {dm.n_features_in_}.")
             nearest = dm._tree.query(Yn)[1]
             metric = dm._metric[nearest]
-        return dm.transform(Y_new, metric)[:, self.selected]
+        return dm.transform(Y_new, metric=metric)[:, self.selected]
 
 
 def intrinsic_coordinates(
@@ -143,7 +143,7 @@ def intrinsic_coordinates(
     """
     kind = "euclidean" if metric is None else "mahalanobis"
     dm = DiffusionMaps(n_components=n_eigenvectors, metric=kind, random_state=random_state, **dmap_kwargs)
-    dm.fit(Y, metric)
+    dm.fit(Y, metric=metric)
     res = llr_residuals(dm.embedding_, random_state=random_state)
     sel = select_nonharmonic(dm.embedding_, n_intrinsic, residuals=res)
     return IntrinsicCoordinates(dm, sel, res, dm.embedding_[:, sel])

@@ -28,6 +28,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
@@ -87,7 +89,7 @@ def _resolve_metric(kind: str, metric, Y: np.ndarray, what: str) -> LocalMetric 
     return metric
 
 
-class DiffusionMaps:
+class DiffusionMaps(BaseEstimator):
     r"""Diffusion-map coordinates with a Euclidean or Mahalanobis-like kernel.
 
     Parameters
@@ -241,20 +243,27 @@ class DiffusionMaps:
             raise ValueError(f"n_jobs must be -1 (all cores) or a positive integer, got {self.n_jobs!r}.")
 
     # --------------------------------------------------------------------- fit
-    def fit(self, Y, metric=None) -> DiffusionMaps:
+    def fit(self, Y, y=None, *, metric=None) -> DiffusionMaps:
         """Compute the diffusion-map coordinates of ``Y``.
 
         Parameters
         ----------
         Y : array of shape (N, d)
             Observations.
-        metric : LocalMetric or array of shape (N, d, n), optional
+        y : None
+            Ignored (scikit-learn's signature); passing anything raises, so that a metric
+            given by position is not silently dropped.
+        metric : LocalMetric or array of shape (N, d, n), optional, keyword only
             The local metric at every sample (required for ``metric="mahalanobis"``).
 
         Returns
         -------
         self
         """
+        if y is not None:
+            raise ValueError(
+                "DiffusionMaps.fit takes no targets: pass the local metric by keyword, fit(Y, metric=M)."
+            )
         Y = as_2d_float(Y, "Y")
         self._check_params(len(Y))
         M = _resolve_metric(self.metric, metric, Y, "fit")
@@ -374,12 +383,12 @@ class DiffusionMaps:
         self._psi = self.eigenvectors_[perm]
         return self
 
-    def fit_transform(self, Y, metric=None) -> np.ndarray:
+    def fit_transform(self, Y, y=None, *, metric=None) -> np.ndarray:
         """``fit(Y, metric).embedding_``."""
-        return self.fit(Y, metric).embedding_
+        return self.fit(Y, y, metric=metric).embedding_
 
     # --------------------------------------------------------------- nystrom
-    def transform(self, Y_new, metric=None) -> np.ndarray:
+    def transform(self, Y_new, *, metric=None) -> np.ndarray:
         r"""Nyström extension of the coordinates to new samples.
 
         .. math::
@@ -394,7 +403,7 @@ class DiffusionMaps:
         Parameters
         ----------
         Y_new : array of shape (M, d)
-        metric : LocalMetric or array (M, d, n), optional
+        metric : LocalMetric or array (M, d, n), optional, keyword only
             Local metric at the new samples (required for ``metric="mahalanobis"``).
 
         Returns
@@ -408,7 +417,7 @@ class DiffusionMaps:
             sample within the kernel range (it lies outside the data: no extrapolation).
         """
         if not hasattr(self, "embedding_"):
-            raise ValueError("this DiffusionMaps is not fitted yet; call fit(Y) first.")
+            raise NotFittedError("This DiffusionMaps is not fitted yet; call fit(Y) first.")
         Yn = as_2d_float(Y_new, "Y_new")
         if Yn.shape[1] != self.n_features_in_:
             raise ValueError(f"Y_new has {Yn.shape[1]} features, but the map was fitted on {self.n_features_in_}.")

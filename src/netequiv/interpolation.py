@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
@@ -151,7 +152,7 @@ def _kernel_predict(Z_new, centers, gamma, coef):
     return out
 
 
-class KernelInterpolator:
+class KernelInterpolator(BaseEstimator):
     r"""Gaussian-kernel ridge regression from intrinsic coordinates to observations.
 
     Parameters

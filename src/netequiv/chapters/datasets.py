@@ -404,7 +404,7 @@ def knn_truncated_kernel_check(Y, metric, epsilon: float, *, n_neighbors: int = 
     metric : LocalMetric
         Local metric at every sample.
     epsilon : float
-        Kernel bandwidth, e.g. ``DiffusionMaps(...).fit(Y, metric).epsilon_``.
+        Kernel bandwidth, e.g. ``DiffusionMaps(...).fit(Y, metric=metric).epsilon_``.
     n_neighbors : int, default 64
         Size ``k`` of the Euclidean candidate set (the point itself included).
     n_components : int, default 2

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-__all__ = ["CMAP", "EVENT_STYLE", "new_figure"]
+__all__ = ["CMAP", "EVENT_STYLE", "glue_figure", "new_figure"]
 
 CMAP = "viridis"
 EVENT_STYLE = {"marker": "o", "s": 60, "facecolors": "none", "edgecolors": "crimson", "linewidths": 1.6,
@@ -56,3 +56,17 @@ def _colored_line3d(ax, curve, c, *, closed=False, lw=2.0):
         pad = 0.05 * (col.max() - col.min() + 1e-12)
         setter(col.min() - pad, col.max() + pad)
     return lc
+
+
+def glue_figure(name: str, fig) -> None:
+    """Glue a figure for the book under ``name`` and show it in the notebook.
+
+    In JupyterLab the figure appears below the cell as soon as it runs.  The built book shows
+    it where a ``{glue:figure}`` directive references it, with its caption: cells that call
+    this carry the tag ``remove-output``, so the page does not show it a second time.
+    """
+    from IPython.display import display
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    display(fig)
