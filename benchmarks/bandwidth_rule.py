@@ -65,7 +65,7 @@ def split(n: int):
     if split_samples is not None:
         return split_samples(n)[0]
     perm = np.random.default_rng(0).permutation(n)
-    return np.sort(perm[max(1, int(round(0.2 * n))):])
+    return np.sort(perm[max(1, int(round(0.2 * n))) :])
 
 
 # ----------------------------------------------------------------------------- cases
@@ -119,8 +119,9 @@ def cnn_pairs(n, digits, log):
 
     torch.set_num_threads(1)
     d = load_digits()
-    X = F.interpolate(torch.tensor(d.images, dtype=torch.float32)[:, None] / 16.0, size=(16, 16),
-                      mode="bilinear", align_corners=False)
+    X = F.interpolate(
+        torch.tensor(d.images, dtype=torch.float32)[:, None] / 16.0, size=(16, 16), mode="bilinear", align_corners=False
+    )
     y = torch.tensor(d.target)
     perm = np.random.default_rng(0).permutation(len(X))
     tr, te = perm[:1500], perm[1500:]
@@ -151,7 +152,7 @@ def cnn_pairs(n, digits, log):
         for _ in range(epochs):
             order = torch.randperm(len(tr), generator=g)
             for b in range(0, len(tr), 64):
-                idx = torch.as_tensor(tr)[order[b:b + 64]]
+                idx = torch.as_tensor(tr)[order[b : b + 64]]
                 xb = rotate(X[idx], (torch.rand(len(idx), generator=g) * 2 - 1) * 45)
                 loss = F.cross_entropy(net(xb), y[idx])
                 opt.zero_grad()
@@ -171,12 +172,14 @@ def cnn_pairs(n, digits, log):
         with torch.no_grad():
             th = torch.tensor(np.random.default_rng(5).uniform(-40, 40, len(te)))
             acc = [float((net(rotate(X[te], th)).argmax(1) == y[te]).float().mean()) for net in (A, B)]
-        log(f"CNN pair {label}: trained in {time.perf_counter() - t0:.1f} s, rotated held-out accuracy {acc[0]:.3f}, {acc[1]:.3f}")
+        log(
+            f"CNN pair {label}: trained in {time.perf_counter() - t0:.1f} s, rotated held-out accuracy {acc[0]:.3f}, {acc[1]:.3f}"
+        )
         for j in digits:
             i = int(te[j])
             theta = torch.tensor(np.random.default_rng(100 + j).uniform(-40, 40, n))
-            ya, ja = observe(A, X[i:i + 1], theta)
-            yb, jb = observe(B, X[i:i + 1], theta)
+            ya, ja = observe(A, X[i : i + 1], theta)
+            yb, jb = observe(B, X[i : i + 1], theta)
             yield f"(c) CNN pair {label}, digit #{j} ('{int(y[i])}')", ya, yb, ja, jb
 
 
@@ -247,14 +250,18 @@ def main(argv=None):
     t_start = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731
     rows = []
-    head = f"{'case':44s} {'k=10':>9s} {'k=20':>9s} {'k=40':>9s} {'rule (k)':>14s}" + ("" if a.no_default else f" {'default':>9s}")
+    head = f"{'case':44s} {'k=10':>9s} {'k=20':>9s} {'k=40':>9s} {'rule (k)':>14s}" + (
+        "" if a.no_default else f" {'default':>9s}"
+    )
     log(head)
     for name, group, ya, yb, ja, jb in cases(a.quick, log):
         r = measure(name, group, ya, yb, ja, jb, not a.no_default)
         rows.append(r)
         e = r["errors"]
-        log(f"{name:44s} {fmt(e['10'])} {fmt(e['20'])} {fmt(e['40'])} {fmt(r['rule_error'])} ({r['k_rule']:2d})"
-            + ("" if a.no_default else f" {fmt(r['default_error'])}"))
+        log(
+            f"{name:44s} {fmt(e['10'])} {fmt(e['20'])} {fmt(e['40'])} {fmt(r['rule_error'])} ({r['k_rule']:2d})"
+            + ("" if a.no_default else f" {fmt(r['default_error'])}")
+        )
     log(f"* = fails (max NRMSE >= {TOL})")
     summary = {}
     for label in ["10", "20", "40", "rule"] + ([] if a.no_default else ["default"]):
@@ -262,20 +269,29 @@ def main(argv=None):
             sel = [r for r in rows if g == "all" or r["group"] == g]
             if not sel:
                 continue
-            errs = [r["rule_error"] if label == "rule" else r["default_error"] if label == "default" else r["errors"][label]
-                    for r in sel]
+            errs = [
+                r["rule_error"] if label == "rule" else r["default_error"] if label == "default" else r["errors"][label]
+                for r in sel
+            ]
             summary.setdefault(label, {})[g] = f"{sum(1 for v in errs if v < TOL)}/{len(sel)}"
     log("passes (a / b / c / all): " + "; ".join(f"k={lab}: " + " ".join(v.values()) for lab, v in summary.items()))
     ratio = [r["rule_time_s"] / r["dmap_time_s"] for r in rows]
-    log(f"rule cost per network / one diffusion map fit at the chosen k: median {np.median(ratio):.2f}, "
-        f"max {np.max(ratio):.2f} (N_train 400-1600)")
+    log(
+        f"rule cost per network / one diffusion map fit at the chosen k: median {np.median(ratio):.2f}, "
+        f"max {np.max(ratio):.2f} (N_train 400-1600)"
+    )
     out = {
         "what": "held-out max NRMSE (worse direction) of compare_observations per bandwidth neighbour",
         "tol": TOL,
         "rows": rows,
         "passes": summary,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                    "netequiv": netequiv.__version__, "load_avg": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "netequiv": netequiv.__version__,
+            "load_avg": os.getloadavg(),
+        },
         "wall_s": time.perf_counter() - t_start,
     }
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
