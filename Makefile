@@ -27,11 +27,14 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build --all . -W -n --keep-going
 
-# Unit tests, then every notebook once in fast mode (papermill, through pytest), then the whole
-# book built from those executed copies with zero Sphinx warnings (no second execution).
+# Lint and format checks (ruff, notebooks included), unit tests and every notebook once in fast
+# mode (papermill, through pytest, on both cores), then the whole book built from those executed
+# copies with zero Sphinx warnings (no second execution).
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	rm -rf _build/fast-executed
-	NETEQUIV_EXECUTED_DIR=$(CURDIR)/_build/fast-executed $(BIN)/python -m pytest tests --durations=15
+	NETEQUIV_EXECUTED_DIR=$(CURDIR)/_build/fast-executed $(BIN)/python -m pytest tests -n 2 --dist loadgroup --durations=15
 	$(BIN)/python scripts/build_fast_book.py _build/fast-executed _build/fast
 
 lab: $(STAMP)

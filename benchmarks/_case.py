@@ -66,8 +66,13 @@ def ours_landmarks(Y, J, a, mahalanobis):
         s1 = min(s0 + step, len(Y))
         out[s0:s1] = dm.transform(Y[s0:s1], metric=None if M is None else M[s0:s1])
     el = time.perf_counter() - t0
-    info = {"epsilon": dm.epsilon_, "mean_neighbors": dm.mean_neighbors_, "landmarks": m, "fit_time_s": t_fit,
-            "eigenvalues": dm.eigenvalues_.tolist()}
+    info = {
+        "epsilon": dm.epsilon_,
+        "mean_neighbors": dm.mean_neighbors_,
+        "landmarks": m,
+        "fit_time_s": t_fit,
+        "eigenvalues": dm.eigenvalues_.tolist(),
+    }
     return el, info, out
 
 
@@ -76,7 +81,12 @@ def sklearn_se(Y, a, solver):
 
     t0 = time.perf_counter()
     emb = SpectralEmbedding(
-        n_components=N_EIG, affinity="nearest_neighbors", n_neighbors=a.k, eigen_solver=solver, random_state=0, n_jobs=-1
+        n_components=N_EIG,
+        affinity="nearest_neighbors",
+        n_neighbors=a.k,
+        eigen_solver=solver,
+        random_state=0,
+        n_jobs=-1,
     ).fit_transform(Y)
     return time.perf_counter() - t0, {"n_neighbors": a.k}, emb
 
@@ -150,7 +160,6 @@ def main(argv=None):
 def datafold_maha(Y, J, a):
     """datafold's (experimental) MahalanobisKernel with our metric matrices M_i as covariances."""
     import datafold.dynfold as dfold
-    import datafold.pcfold as pfold
 
     # the same M_i as netequiv.metric_from_jacobians(J, n_intrinsic=2) for d >= n: the
     # pseudo-inverse of J J^T on the tangent space plus the normal penalty 1/s_n^2

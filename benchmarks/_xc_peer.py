@@ -25,7 +25,9 @@ def main(src, dst):
         from datafold.pcfold.kernels import MahalanobisKernel
 
         kern = MahalanobisKernel(epsilon=eps, distance={"metric": "euclidean", "cut_off": cut})
-        dm = dfold.DiffusionMaps(kernel=kern, n_eigenpairs=k + 1, alpha=1.0).fit(Y, kernel_kwargs={"cov_matrices": z["M"]})
+        dm = dfold.DiffusionMaps(kernel=kern, n_eigenpairs=k + 1, alpha=1.0).fit(
+            Y, kernel_kwargs={"cov_matrices": z["M"]}
+        )
     else:
         kern = pfold.GaussianKernel(epsilon=eps, distance={"cut_off": cut})
         dm = dfold.DiffusionMaps(kernel=kern, n_eigenpairs=k + 1, alpha=1.0).fit(Y)

@@ -5,7 +5,7 @@
 
 For every pair of observations of the same 1-D inputs, ``compare_observations`` is run with
 ``dmap_kwargs={"n_neighbors_epsilon": k}`` for k = 10, 20, 40 and for the k of
-:func:`netequiv._bandwidth.choose_epsilon_neighbors` (the smaller of the two networks' values,
+the fold-ratio rule of ``benchmarks/_fold_rule.py`` (the smaller of the two networks' values,
 computed on the training samples of the comparison's own split), and, for reference, with
 compare_observations' current default.  The score is the held-out max NRMSE over the
 observed features, the worse of the two directions; a pair passes below 0.05 (every case is
@@ -43,10 +43,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from _fold_rule import choose_epsilon_neighbors, curve_fold_ratios  # noqa: E402
 
 import netequiv  # noqa: E402
 from netequiv import compare_observations, metric_from_jacobians  # noqa: E402
-from netequiv._bandwidth import choose_epsilon_neighbors, curve_fold_ratios  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 KS = (10, 20, 40)

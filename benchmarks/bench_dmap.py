@@ -56,10 +56,18 @@ def main():
                     continue
                 args = ["--method", m, "--data", data, "--n", n, "--k", k, "--eps", eps, "--radius", radius]
                 prev = [r for r in payload["rows"] if r["method"] == m and r["data"] == data]
-                if prev and (prev[-1].get("time_s") is None or prev[-1]["time_s"] * (n / prev[-1]["n"]) ** 1.2 > a.timeout):
+                if prev and (
+                    prev[-1].get("time_s") is None or prev[-1]["time_s"] * (n / prev[-1]["n"]) ** 1.2 > a.timeout
+                ):
                     # it failed, or would run past the limit (at least N^1.2 growth), at a smaller size
-                    row = {"method": m, "data": data, "n": n, "time_s": None, "peak_rss_mb": None,
-                           "error": f"skipped: over the {a.timeout} s limit expected from N={prev[-1]['n']}"}
+                    row = {
+                        "method": m,
+                        "data": data,
+                        "n": n,
+                        "time_s": None,
+                        "peak_rss_mb": None,
+                        "error": f"skipped: over the {a.timeout} s limit expected from N={prev[-1]['n']}",
+                    }
                     rows.append(row)
                     print(_fmt(row), flush=True)
                     continue
@@ -85,7 +93,9 @@ def main():
 def _fmt(r):
     t = "%.2f s" % r["time_s"] if r.get("time_s") else r.get("error", "?")
     mem = "%.0f MB" % r["peak_rss_mb"] if r.get("peak_rss_mb") else ""
-    return f"{r['data']:12s} {r['n']:>8d} {r['method']:18s} {t:>10s} {mem:>9s} {r.get('time_ratio_to_ours_euclidean', '')}"
+    return (
+        f"{r['data']:12s} {r['n']:>8d} {r['method']:18s} {t:>10s} {mem:>9s} {r.get('time_ratio_to_ours_euclidean', '')}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import time
 
 import numpy as np
 import torch
-
 from _runner import machine_info, save
 
 
@@ -59,7 +58,10 @@ def main():
         h = 1e-6
         i = 123
         fd = np.stack(
-            [(observe(net, x[i : i + 1] + h * e, **kw).y - observe(net, x[i : i + 1] - h * e, **kw).y)[0] / (2 * h) for e in np.eye(2)],
+            [
+                (observe(net, x[i : i + 1] + h * e, **kw).y - observe(net, x[i : i + 1] - h * e, **kw).y)[0] / (2 * h)
+                for e in np.eye(2)
+            ],
             axis=1,
         )
         rows.append(
@@ -88,9 +90,17 @@ def main():
         with torch.no_grad():
             Jd = f(xt)
         times.append(time.perf_counter() - t0)
-    rows.append({"case": "output, plain torch.func vmap(jacfwd), one batch", "n": a.n, "jacobian_shape": list(Jd.shape),
-                 "time_s": min(times), "times_s": times, "max_abs_diff_vs_observe": float(np.abs(Jd.numpy().reshape(obs0.shape) - obs0).max()),
-                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0})
+    rows.append(
+        {
+            "case": "output, plain torch.func vmap(jacfwd), one batch",
+            "n": a.n,
+            "jacobian_shape": list(Jd.shape),
+            "time_s": min(times),
+            "times_s": times,
+            "max_abs_diff_vs_observe": float(np.abs(Jd.numpy().reshape(obs0.shape) - obs0).max()),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        }
+    )
     print(rows[-1], flush=True)
     print(save("jacobians.json", {"machine": machine_info(), "torch": torch.__version__, "rows": rows}))
 

@@ -17,7 +17,6 @@ import math
 import sys
 
 import numpy as np
-
 import peers_env
 from _runner import OURS_PY, machine_info, run_case, save
 
@@ -29,6 +28,7 @@ def main():
     p.add_argument("--timeout", type=int, default=1200)
     a = p.parse_args()
     from datasets import make
+
     from netequiv import metric_from_jacobians
 
     peer_py, msg = peers_env.ensure()
@@ -46,7 +46,22 @@ def main():
         lam = metric_from_jacobians(J, n_intrinsic=2).min_eigenvalue()
         R2 = 2.0 * ours["epsilon"] * math.log(1e8)
         radius = float(np.sqrt(2.0 * R2 / (lam + lam.min())).max())
-        row = run_case(peer_py, ["--method", "datafold_mahalanobis", "--data", data, "--n", a.n, "--eps", ours["epsilon"], "--radius", radius], a.timeout)
+        row = run_case(
+            peer_py,
+            [
+                "--method",
+                "datafold_mahalanobis",
+                "--data",
+                data,
+                "--n",
+                a.n,
+                "--eps",
+                ours["epsilon"],
+                "--radius",
+                radius,
+            ],
+            a.timeout,
+        )
         row.update(method="datafold_mahalanobis", data=data, n=a.n, euclidean_cut_off=radius)
         if row.get("time_s"):
             row["speedup_ours_vs_datafold"] = row["time_s"] / ours["time_s"]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
 from _runner import HERE, OURS_PY, machine_info, run_case, save
 
 
@@ -62,18 +61,29 @@ def main():
     n_acc = 64000
     if not a.skip_accuracy:
         for m in ("ours_euclidean", "ours_mahalanobis"):
-            ref = run_case(OURS_PY, ["--method", m, "--data", a.data, "--n", n_acc, "--save", work / "ref.npy"], a.timeout)
+            ref = run_case(
+                OURS_PY, ["--method", m, "--data", a.data, "--n", n_acc, "--save", work / "ref.npy"], a.timeout
+            )
             ref.update(label="64k default (reference)", method=m, n=n_acc, settings="defaults")
             rows.append(ref)
             print(ref, flush=True)
             lm = max(n_acc // 8, 2000)
             for args, lab, st, meth in (
                 (cheap, "64k cheap exact", settings, m),
-                (["--landmarks", lm], f"64k from {lm:,} landmarks", f"defaults on {lm:,} landmarks + Nyström", m + "_landmarks"),
+                (
+                    ["--landmarks", lm],
+                    f"64k from {lm:,} landmarks",
+                    f"defaults on {lm:,} landmarks + Nyström",
+                    m + "_landmarks",
+                ),
             ):
                 if a.skip_exact and lab.endswith("cheap exact"):
                     continue
-                r = run_case(OURS_PY, ["--method", meth, "--data", a.data, "--n", n_acc, "--save", work / "fast.npy", *args], a.timeout)
+                r = run_case(
+                    OURS_PY,
+                    ["--method", meth, "--data", a.data, "--n", n_acc, "--save", work / "fast.npy", *args],
+                    a.timeout,
+                )
                 r.update(label=lab, method=meth, n=n_acc, settings=st)
                 if r.get("time_s") and ref.get("time_s"):
                     r["r2_vs_default_min"] = r2_min(np.load(work / "fast.npy"), np.load(work / "ref.npy"))
@@ -81,7 +91,9 @@ def main():
                 print(r, flush=True)
                 save("million.json", {"machine": machine_info(), "rows": rows})
     for m in ("ours_euclidean", "ours_mahalanobis"):
-        r = run_case(OURS_PY, ["--method", m + "_landmarks", "--data", a.data, "--n", a.n, "--landmarks", a.landmarks], a.timeout)
+        r = run_case(
+            OURS_PY, ["--method", m + "_landmarks", "--data", a.data, "--n", a.n, "--landmarks", a.landmarks], a.timeout
+        )
         r.update(label=f"{a.n:,} via landmarks", method=m + "_landmarks", n=a.n, settings=lm_settings)
         rows.append(r)
         print(r, flush=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import subprocess
 
 import numpy as np
-
 import peers_env
 from _runner import HERE, machine_info, save
 
@@ -73,7 +72,13 @@ def main():
     for name, Y, M in problems():
         kind = "euclidean" if M is None else "mahalanobis"
         dm = DiffusionMaps(n_components=N_EIG, metric=kind, kernel_cutoff=CUT).fit(Y, metric=M)
-        row = {"problem": name, "n": len(Y), "metric": kind, "epsilon": dm.epsilon_, "ours_eigenvalues": dm.eigenvalues_.tolist()}
+        row = {
+            "problem": name,
+            "n": len(Y),
+            "metric": kind,
+            "epsilon": dm.epsilon_,
+            "ours_eigenvalues": dm.eigenvalues_.tolist(),
+        }
         if peer_py is None:
             row["error"] = msg
             rows.append(row)
@@ -95,7 +100,11 @@ def main():
                 row[peer] = compare(dm.eigenvalues_, dm.eigenvectors_, z[f"{peer}_vals"], z[f"{peer}_vecs"])
                 row[peer]["eigenvalues"] = z[f"{peer}_vals"].tolist()
         rows.append(row)
-        print(name, {k: (v["eig_max_abs_diff"], v["r2_min"], v["pass"]) for k, v in row.items() if isinstance(v, dict)}, flush=True)
+        print(
+            name,
+            {k: (v["eig_max_abs_diff"], v["r2_min"], v["pass"]) for k, v in row.items() if isinstance(v, dict)},
+            flush=True,
+        )
     print(save("crosscheck.json", {"machine": machine_info(), "kernel_cutoff": CUT, "rows": rows}))
 
 

@@ -30,7 +30,9 @@ def ensure() -> tuple[Path | None, str]:
     try:
         with open(log, "w") as fh:
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, stdout=fh, stderr=fh)
-            subprocess.run([str(python()), "-m", "pip", "install", "--quiet", *PACKAGES], check=True, stdout=fh, stderr=fh)
+            subprocess.run(
+                [str(python()), "-m", "pip", "install", "--quiet", *PACKAGES], check=True, stdout=fh, stderr=fh
+            )
     except (subprocess.CalledProcessError, OSError) as exc:
         return None, f"could not install {PACKAGES} into {VENV} ({exc}); see {log}. Peer rows are skipped."
     stamp.touch()

@@ -76,7 +76,10 @@ def table_simple(res, cols):
 
 
 def table_crosscheck(res):
-    lines = ["| problem | N | metric | peer | max abs eigenvalue diff | min R² | pass |", "|---|---:|---|---|---:|---:|---|"]
+    lines = [
+        "| problem | N | metric | peer | max abs eigenvalue diff | min R² | pass |",
+        "|---|---:|---|---|---:|---:|---|",
+    ]
     for r in res["rows"]:
         for peer in ("datafold", "pydiffmap"):
             if peer in r:
@@ -99,7 +102,9 @@ def plot(res):
     fig, axes = plt.subplots(1, len(datas), figsize=(5.2 * len(datas), 4.2), squeeze=False)
     for ax, data in zip(axes[0], datas):
         for m, (c, mk, ls) in STYLE.items():
-            pts = sorted((r["n"], r["time_s"]) for r in res["rows"] if r["data"] == data and r["method"] == m and r.get("time_s"))
+            pts = sorted(
+                (r["n"], r["time_s"]) for r in res["rows"] if r["data"] == data and r["method"] == m and r.get("time_s")
+            )
             if pts:
                 ax.loglog(*zip(*pts), color=c, marker=mk, ls=ls, label=m)
         ns = sorted({r["n"] for r in res["rows"] if r["data"] == data})
@@ -131,25 +136,58 @@ def main():
         text = replace(
             text,
             "mahalanobis",
-            table_simple(mh, [("data", "data"), ("N", "n"), ("method", "method"), ("time (s)", fmt_t), ("peak RSS (MB)", fmt_m),
-                              ("datafold / ours", lambda r: r.get("speedup_ours_vs_datafold", "")),
-                              ("max eigenvalue diff", lambda r: r.get("max_eigenvalue_diff_vs_ours", ""))]),
+            table_simple(
+                mh,
+                [
+                    ("data", "data"),
+                    ("N", "n"),
+                    ("method", "method"),
+                    ("time (s)", fmt_t),
+                    ("peak RSS (MB)", fmt_m),
+                    ("datafold / ours", lambda r: r.get("speedup_ours_vs_datafold", "")),
+                    ("max eigenvalue diff", lambda r: r.get("max_eigenvalue_diff_vs_ours", "")),
+                ],
+            ),
         )
     jc = load("jacobians.json")
     if jc:
         text = replace(
             text,
             "jacobians",
-            table_simple(jc, [("observed", "case"), ("N", "n"), ("Jacobians", lambda r: "x".join(map(str, r["jacobian_shape"]))),
-                              ("time (s, best of 3)", "time_s"), ("max abs diff. to finite differences", "fd_max_abs_err"), ("max abs diff. to observe", "max_abs_diff_vs_observe"), ("peak RSS (MB)", fmt_m)]),
+            table_simple(
+                jc,
+                [
+                    ("observed", "case"),
+                    ("N", "n"),
+                    ("Jacobians", lambda r: "x".join(map(str, r["jacobian_shape"]))),
+                    ("time (s, best of 3)", "time_s"),
+                    ("max abs diff. to finite differences", "fd_max_abs_err"),
+                    ("max abs diff. to observe", "max_abs_diff_vs_observe"),
+                    ("peak RSS (MB)", fmt_m),
+                ],
+            ),
         )
     mi = load("million.json")
     if mi:
         text = replace(
             text,
             "million",
-            table_simple(mi, [("case", "label"), ("N", "n"), ("method", "method"), ("settings", "settings"), ("neighbours", lambda r: r.get("mean_neighbors", "")),
-                              ("time (s)", fmt_t), ("peak RSS (MB)", fmt_m), ("min R² vs default (64k)", lambda r: f"{r['r2_vs_default_min']:.5f}" if "r2_vs_default_min" in r else "")]),
+            table_simple(
+                mi,
+                [
+                    ("case", "label"),
+                    ("N", "n"),
+                    ("method", "method"),
+                    ("settings", "settings"),
+                    ("neighbours", lambda r: r.get("mean_neighbors", "")),
+                    ("time (s)", fmt_t),
+                    ("peak RSS (MB)", fmt_m),
+                    (
+                        "min R² vs default (64k)",
+                        lambda r: f"{r['r2_vs_default_min']:.5f}" if "r2_vs_default_min" in r else "",
+                    ),
+                ],
+            ),
         )
     xc = load("crosscheck.json")
     if xc:

@@ -32,14 +32,17 @@ def baseline_compare():
     import subprocess
     import sys
 
-    src = subprocess.run(["git", "show", f"{BASELINE}:src/netequiv/transform.py"], cwd=HERE, check=True,
-                         capture_output=True, text=True).stdout
+    src = subprocess.run(
+        ["git", "show", f"{BASELINE}:src/netequiv/transform.py"], cwd=HERE, check=True, capture_output=True, text=True
+    ).stdout
     spec = importlib.util.spec_from_loader("netequiv._transform_before", loader=None)
     mod = importlib.util.module_from_spec(spec)
     mod.__package__ = "netequiv"
     sys.modules[spec.name] = mod
     exec(compile(src, f"{BASELINE}:transform.py", "exec"), mod.__dict__)
     return mod.compare_observations
+
+
 OUT = HERE / "results" / "verdict_pairs.json"
 FIG = HERE.parent / "book" / "_static_perf" / "verdict_pairs.png"
 
@@ -107,11 +110,14 @@ def array_cases():
     truth1 = {("monotone", "logistic"): "equivalent", ("sine", "sine_cubed"): "equivalent"}
     names = list(one)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             out.append((f"(a) {a} vs {b}", one[a], one[b], x, 1, truth1.get((a, b), "not equivalent")))
     u = ft.sample_square(1500, side=1.4, random_state=0)
-    two = {"mushroom": ft.mushroom_field(u, jacobian=True), "tanh field": ft.tanh_field(u, jacobian=True),
-           "scalar g": ft.scalar_function(u, jacobian=True)}
+    two = {
+        "mushroom": ft.mushroom_field(u, jacobian=True),
+        "tanh field": ft.tanh_field(u, jacobian=True),
+        "scalar g": ft.scalar_function(u, jacobian=True),
+    }
     out.append(("(b) mushroom vs tanh field", two["mushroom"], two["tanh field"], u, 2, "equivalent"))
     out.append(("(b) scalar g vs mushroom", two["scalar g"], two["mushroom"], u, 2, "not equivalent"))
     return out
@@ -131,12 +137,19 @@ def run_pair(name, ya, Ja, yb, Jb, x, n, truth):
         res = compare_observations(ya, yb, metric_a=Ja, metric_b=Jb, x=x, n_intrinsic=n, rule=rule)
         row[f"seconds_{rule}"] = time.perf_counter() - t0
         row[f"verdict_{rule}"] = res.verdict
-    row.update(forward=res.forward_error["max_nrmse"], backward=res.backward_error["max_nrmse"],
-               self_a=res.self_error_a["max_nrmse"], self_b=res.self_error_b["max_nrmse"], reason=res.reason)
-    print(f"{name:38s} truth {truth:15s} before {row['verdict_before'][:15]:15s} "
-          f"calibrated {row['verdict_calibrated']:15s} fwd {row['forward']:.2g} bwd {row['backward']:.2g} "
-          f"self {row['self_a']:.2g}/{row['self_b']:.2g}  time x{row['seconds_calibrated'] / row['seconds_before']:.2f}",
-          flush=True)
+    row.update(
+        forward=res.forward_error["max_nrmse"],
+        backward=res.backward_error["max_nrmse"],
+        self_a=res.self_error_a["max_nrmse"],
+        self_b=res.self_error_b["max_nrmse"],
+        reason=res.reason,
+    )
+    print(
+        f"{name:38s} truth {truth:15s} before {row['verdict_before'][:15]:15s} "
+        f"calibrated {row['verdict_calibrated']:15s} fwd {row['forward']:.2g} bwd {row['backward']:.2g} "
+        f"self {row['self_a']:.2g}/{row['self_b']:.2g}  time x{row['seconds_calibrated'] / row['seconds_before']:.2f}",
+        flush=True,
+    )
     return row
 
 
@@ -153,18 +166,30 @@ def plot(rows, path):
         floor = max(r["self_a"], r["self_b"])
         for e in (r["forward"], r["backward"]):
             v = r["verdict_calibrated"]
-            ax.scatter(max(floor, 1e-5), max(e, 1e-5), color=colors[v], s=28, alpha=0.8,
-                       label=None if v in seen else v, marker="o" if r["truth"] == "equivalent" else "s")
+            ax.scatter(
+                max(floor, 1e-5),
+                max(e, 1e-5),
+                color=colors[v],
+                s=28,
+                alpha=0.8,
+                label=None if v in seen else v,
+                marker="o" if r["truth"] == "equivalent" else "s",
+            )
             seen.add(v)
     lim = (1e-5, 5)
     ax.plot(lim, lim, color="0.6", lw=0.8)
     ax.plot(lim, [3 * v for v in lim], color="0.6", lw=0.8, ls=":")
     ax.axhline(0.05, color="0.3", lw=0.8, ls="--")
     ax.axvline(0.05, color="0.3", lw=0.8, ls="--")
-    ax.set(xscale="log", yscale="log", xlim=lim, ylim=lim,
-           xlabel="self floor max(s_A, s_B) (held-out max NRMSE)", ylabel="cross error, each direction")
-    ax.legend(title="verdict of the pair\n(circle: truly equivalent)", fontsize=8, title_fontsize=8,
-              loc="lower right")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlim=lim,
+        ylim=lim,
+        xlabel="self floor max(s_A, s_B) (held-out max NRMSE)",
+        ylabel="cross error, each direction",
+    )
+    ax.legend(title="verdict of the pair\n(circle: truly equivalent)", fontsize=8, title_fontsize=8, loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
@@ -186,11 +211,18 @@ def main():
     for name, (ya, Ja), (yb, Jb), x, n, truth in array_cases():
         rows.append(run_pair(name, ya, Ja, yb, Jb, x, n, truth))
     wrong = [r["pair"] for r in rows if r["verdict_calibrated"] not in (r["truth"], "inconclusive")]
-    ratio = [r["seconds_calibrated"] / r["seconds_before"] for r in rows
-             if r["n_samples"] >= 1000 and not r["verdict_before"].startswith("error")]
-    summary = {"n_pairs": len(rows), "wrong_verdicts": wrong,
-               "n_inconclusive": sum(r["verdict_calibrated"] == "inconclusive" for r in rows),
-               "time_ratio_median": float(np.median(ratio)), "time_ratio_max": float(np.max(ratio))}
+    ratio = [
+        r["seconds_calibrated"] / r["seconds_before"]
+        for r in rows
+        if r["n_samples"] >= 1000 and not r["verdict_before"].startswith("error")
+    ]
+    summary = {
+        "n_pairs": len(rows),
+        "wrong_verdicts": wrong,
+        "n_inconclusive": sum(r["verdict_calibrated"] == "inconclusive" for r in rows),
+        "time_ratio_median": float(np.median(ratio)),
+        "time_ratio_max": float(np.max(ratio)),
+    }
     print(json.dumps(summary, indent=2))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))

@@ -27,10 +27,15 @@ import nbformat
 import yaml
 
 #: what a machine path looks like in a page (the checkout, temporary and home folders)
-MACHINE_PATH = re.compile(r"(/tmp/|/var/folders/|/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|" + re.escape(str(
-    Path(__file__).resolve().parents[1])) + ")")
-BANNER = ("Fast build: every chapter ran with reduced sizes (<code>fast = True</code>); "
-          "numbers differ from the full book (<code>make book</code>).")
+MACHINE_PATH = re.compile(
+    r"(/tmp/|/var/folders/|/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|"
+    + re.escape(str(Path(__file__).resolve().parents[1]))
+    + ")"
+)
+BANNER = (
+    "Fast build: every chapter ran with reduced sizes (<code>fast = True</code>); "
+    "numbers differ from the full book (<code>make book</code>)."
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -92,12 +92,23 @@ def run_notebook(name: str, workdir: Path, *, parameters: dict | None = None) ->
     results_dir = workdir / "results"
     output = workdir / f"{name}.out.ipynb"
     cmd = [
-        sys.executable, "-m", "papermill", str(source), str(output),
-        "-p", "fast", "True",
-        "-p", "results_dir", str(results_dir),
-        "--cwd", str(source.parent),
-        "-k", "python3",
-        "--execution-timeout", str(NOTEBOOK_TIMEOUT_S),
+        sys.executable,
+        "-m",
+        "papermill",
+        str(source),
+        str(output),
+        "-p",
+        "fast",
+        "True",
+        "-p",
+        "results_dir",
+        str(results_dir),
+        "--cwd",
+        str(source.parent),
+        "-k",
+        "python3",
+        "--execution-timeout",
+        str(NOTEBOOK_TIMEOUT_S),
         "--no-progress-bar",
     ]
     if parameters:

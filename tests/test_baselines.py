@@ -7,14 +7,7 @@ import pytest
 from scipy.linalg import orthogonal_procrustes, sqrtm
 from scipy.spatial import cKDTree
 
-from netequiv.baselines import (
-    linear_cka,
-    linear_stitching,
-    mutual_knn_overlap,
-    procrustes_distance,
-    rbf_cka,
-    svcca,
-)
+from netequiv.baselines import linear_cka, linear_stitching, mutual_knn_overlap, procrustes_distance, rbf_cka, svcca
 
 ALL = [linear_cka, rbf_cka, svcca, procrustes_distance, linear_stitching, mutual_knn_overlap]
 

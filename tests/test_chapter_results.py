@@ -9,7 +9,8 @@ chapters, are better (e.g. Mahalanobis R^2 >= 0.998 at N = 2500).
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.notebook
+# one xdist worker runs every test of this notebook, so it executes once (make test: -n 2)
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("diffusion_maps+mahalanobis")]
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +32,9 @@ def test_dense_steps_equal_the_estimator(dm):
 
 
 def test_interval_and_circle_eigenvectors(dm):
-    assert dm["interval"]["corr_cos"][0] >= 0.999          # psi_1 ~ cos(pi x)
-    assert min(dm["interval"]["corr_cos"][:3]) >= 0.98      # and the next two harmonics
-    assert min(dm["circle"]["r2_cos_sin"]) >= 0.99          # (psi_1, psi_2) spans (cos, sin)
+    assert dm["interval"]["corr_cos"][0] >= 0.999  # psi_1 ~ cos(pi x)
+    assert min(dm["interval"]["corr_cos"][:3]) >= 0.98  # and the next two harmonics
+    assert min(dm["circle"]["r2_cos_sin"]) >= 0.99  # (psi_1, psi_2) spans (cos, sin)
     mu = np.array(dm["circle"]["laplacian"])
     # eigenvalues in pairs 1, 1, 4, 4, 9, 9: ratios within a pair near 1, across pairs near 4
     assert np.all(np.abs(mu[1::2] / mu[0::2] - 1) < 0.15)
@@ -45,7 +46,7 @@ def test_only_alpha_one_removes_the_density(dm):
     assert a1["corr_cos"] >= 0.999
     assert (1 - a1["corr_cos"]) < 0.2 * (1 - a0["corr_cos"])
     assert 0.85 < a1["laplacian_ratio"][0] < 1.05
-    assert a0["laplacian_ratio"][0] > 1.3                   # the density drift inflates mu_1
+    assert a0["laplacian_ratio"][0] > 1.3  # the density drift inflates mu_1
 
 
 def test_bandwidth_sweep(dm):
@@ -58,7 +59,7 @@ def test_bandwidth_sweep(dm):
 def test_swiss_roll_harmonics_are_detected(dm):
     roll = dm["swiss_roll"]
     r = np.array(roll["residuals"])
-    assert roll["selected"] == [0, 3]                       # arc length and height
+    assert roll["selected"] == [0, 3]  # arc length and height
     assert r[roll["selected"]].min() >= 0.5
     assert np.delete(r, roll["selected"]).max() < 0.15
     assert roll["corr_s"] >= 0.99 and roll["corr_h"] >= 0.95
@@ -95,14 +96,14 @@ def test_euclidean_embeddings_are_not(mh):
 
 
 def test_burst_metric(mh):
-    assert min(min(v) for v in mh["r2_burst"].values()) >= 0.98     # K = 32, sigma = 0.01
+    assert min(min(v) for v in mh["r2_burst"].values()) >= 0.98  # K = 32, sigma = 0.01
     sweep = mh["burst_sweep"]
     k = sweep["n_burst"]
     small = sweep["r2_min"]["$\\sigma = 0.01$"]
     wide = sweep["r2_min"]["$\\sigma = 0.3$"]
     assert small[k.index(16)] >= 0.98
-    assert small[k.index(4)] < small[k.index(16)]            # 4 observations per burst are too few
-    assert wide[k.index(16)] < small[k.index(16)] - 0.01      # O(sigma^2) bias of wide bursts
+    assert small[k.index(4)] < small[k.index(16)]  # 4 observations per burst are too few
+    assert wide[k.index(16)] < small[k.index(16)] - 0.01  # O(sigma^2) bias of wide bursts
 
 
 def test_euclidean_knn_cut_truncates_the_kernel(mh):
@@ -112,4 +113,4 @@ def test_euclidean_knn_cut_truncates_the_kernel(mh):
         assert t["kernel_at_farthest_max"][name][i64] > 0.1
         assert t["kernel_at_farthest_max"][name][i64] > t["kernel_at_farthest_max"]["latent (control)"][i64]
         assert t["r2_min"][name][i64] < t["r2_radius_search"][name]
-        assert t["r2_min"][name][0] < t["r2_min"][name][-1]   # more candidates, less damage
+        assert t["r2_min"][name][0] < t["r2_min"][name][-1]  # more candidates, less damage

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from netequiv import DiffusionMaps, LocalMetric, metric_from_jacobians
-from netequiv.chapters.datasets import circle, interval, knn_truncated_kernel_check, latent_square, mushroom, random_tanh_params, swiss_roll, tanh_map
+from netequiv.chapters.datasets import (
+    circle,
+    interval,
+    knn_truncated_kernel_check,
+    latent_square,
+    mushroom,
+    random_tanh_params,
+    swiss_roll,
+    tanh_map,
+)
 
 
 def test_interval_uniform_and_ramp_densities():

@@ -118,7 +118,9 @@ def test_radius_graph_finds_every_pair_within_the_metric_radius():
         _, kv = radius_graph_csr(y, R2, metric, kth=10, search=search)
         inside = np.where(d2 <= R2, d2, np.nan)
         counts = (d2 <= R2).sum(axis=1)
-        expect = np.where(counts > 10, np.sort(np.nan_to_num(inside, nan=np.inf), axis=1)[:, 10], np.nanmax(inside, axis=1))
+        expect = np.where(
+            counts > 10, np.sort(np.nan_to_num(inside, nan=np.inf), axis=1)[:, 10], np.nanmax(inside, axis=1)
+        )
         np.testing.assert_allclose(kv, expect, rtol=1e-12, atol=1e-15)
         assert (counts <= 10).any() and (counts > 10).any()  # both branches are exercised
     # the 10th-neighbour distance from candidates is an upper bound, exact here
@@ -193,8 +195,12 @@ def _latent_square(n=2500, seed=0):
 def latent_square():
     u, mush, tanh = _latent_square()
     ref = DiffusionMaps(n_components=2).fit(u).embedding_
-    maha = [DiffusionMaps(n_components=2, metric="mahalanobis").fit(y, metric=metric_from_jacobians(J, n_intrinsic=2)).embedding_
-            for y, J in (mush, tanh)]
+    maha = [
+        DiffusionMaps(n_components=2, metric="mahalanobis")
+        .fit(y, metric=metric_from_jacobians(J, n_intrinsic=2))
+        .embedding_
+        for y, J in (mush, tanh)
+    ]
     eucl = [DiffusionMaps(n_components=2).fit(y).embedding_ for y, _ in (mush, tanh)]
     return u, ref, maha, eucl, (mush, tanh)
 
@@ -302,8 +308,11 @@ def test_n_components_close_to_n_samples(n_components):
     if n_components == 27:
         assert dm.fit(x).embedding_.shape == (30, 27)
         return
-    with pytest.raises(ValueError, match=rf"30 samples are too few: at least {n_components + 3} are needed for "
-                       rf"n_components={n_components}.*at most N - 3 = 27"):
+    with pytest.raises(
+        ValueError,
+        match=rf"30 samples are too few: at least {n_components + 3} are needed for "
+        rf"n_components={n_components}.*at most N - 3 = 27",
+    ):
         DiffusionMaps(n_components=n_components, n_neighbors_epsilon=5).fit(x)
 
 

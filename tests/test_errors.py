@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from netequiv.measures import NEAR_CONSTANT_REL, constant_features, near_constant_features, nrmse, relative_error, summarize_errors
+from netequiv.measures import (
+    NEAR_CONSTANT_REL,
+    constant_features,
+    near_constant_features,
+    nrmse,
+    relative_error,
+    summarize_errors,
+)
 
 # column 0: mean 1.5, population std sqrt(1.25); the last prediction is off by 2 -> RMSE 1
 # column 1: constant
@@ -46,15 +53,17 @@ def _mixed_features(n=200):
     """Signal, offset signal, constants (zero, rounding-level and exact), tiny and dead units."""
     rng = np.random.default_rng(3)
     x = rng.uniform(size=n)
-    return np.column_stack([
-        np.sin(3 * x),
-        1e6 + np.cos(2 * x),  # large mean, spread 0.5: varies
-        np.zeros(n),
-        np.full(n, 0.1),
-        1e3 * (1.0 + 1e-14 * rng.standard_normal(n)),  # rounding-level jitter of the mean
-        1e-9 * np.maximum(x - 0.9, 0.0),  # dead ReLU unit with a 1e-9 residual
-        1e-13 * x,  # a tiny but smooth signal around 0
-    ])
+    return np.column_stack(
+        [
+            np.sin(3 * x),
+            1e6 + np.cos(2 * x),  # large mean, spread 0.5: varies
+            np.zeros(n),
+            np.full(n, 0.1),
+            1e3 * (1.0 + 1e-14 * rng.standard_normal(n)),  # rounding-level jitter of the mean
+            1e-9 * np.maximum(x - 0.9, 0.0),  # dead ReLU unit with a 1e-9 residual
+            1e-13 * x,  # a tiny but smooth signal around 0
+        ]
+    )
 
 
 @pytest.mark.parametrize("scale", [1e-12, 1e12])

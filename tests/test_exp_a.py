@@ -8,7 +8,8 @@ Whitney fix with median NRMSE <= 1e-2.
 
 import pytest
 
-pytestmark = pytest.mark.notebook
+# one xdist worker runs every test of this notebook, so it executes once (make test: -n 2)
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("exp_a_scalar")]
 
 NAME = "exp_a_scalar"
 
@@ -98,8 +99,15 @@ def test_closing_table(res):
     assert len(rows) == 7
     assert {"pair", "observed", "error_a_to_b", "error_b_to_a", "verdict", "claim"} <= set(rows[0])
     verdicts = [r["verdict"] for r in rows]
-    assert verdicts == ["equivalent", "not equivalent", "equivalent", "not equivalent", "equivalent",
-                        "equivalent", "not equivalent"]
+    assert verdicts == [
+        "equivalent",
+        "not equivalent",
+        "equivalent",
+        "not equivalent",
+        "equivalent",
+        "equivalent",
+        "not equivalent",
+    ]
 
 
 def test_fast_mode_is_fast(res):

@@ -13,7 +13,8 @@ import pytest
 
 NAME = "exp_b_two_inputs"
 
-pytestmark = pytest.mark.notebook
+# one xdist worker runs every test of this notebook, so it executes once (make test: -n 2)
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("exp_b_two_inputs")]
 
 FAST_ERROR = 3e-2  # fast-mode bound on relative errors of successful transformations (full: 1e-2)
 

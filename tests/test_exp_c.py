@@ -13,7 +13,8 @@ import pytest
 
 NAME = "exp_c_horse"
 
-pytestmark = pytest.mark.notebook
+# one xdist worker runs every test of this notebook, so it executes once (make test: -n 2)
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("exp_c_horse")]
 
 
 @pytest.fixture(scope="module")

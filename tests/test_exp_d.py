@@ -19,7 +19,8 @@ autoencoder on 180 views, and draws 4 random subsets per k.  Thresholds (fast mo
 
 import pytest
 
-pytestmark = pytest.mark.notebook
+# one xdist worker runs every test of this notebook, so it executes once (make test: -n 2)
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("exp_d_minimal_neurons")]
 
 NAME = "exp_d_minimal_neurons"
 
@@ -43,7 +44,8 @@ def test_networks_learned_their_tasks(res):
 def test_table_columns(res):
     assert len(res["table"]) == 9
     assert {"network", "layer", "k_min", "whitney", "input_error", "output_error", "output_direct"} <= set(
-        res["table"][0])
+        res["table"][0]
+    )
     assert {r["whitney"] for r in rows_of(res, "scalar")} == {3}
     assert {r["whitney"] for r in rows_of(res, "two inputs")} == {5}
     assert {r["whitney"] for r in rows_of(res, "horse")} == {3}

@@ -7,7 +7,8 @@ classes exactly, with no non-equivalent pair judged equivalent.
 
 import pytest
 
-pytestmark = pytest.mark.notebook
+# one xdist worker runs every test of this notebook, so it executes once (make test: -n 2)
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("zoo")]
 
 NAME = "zoo"
 

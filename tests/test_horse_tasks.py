@@ -63,7 +63,9 @@ def test_circle_angles_recovers_rotation_reflection_and_ellipse():
     assert res["orientation"] == -1
     assert res["median_error_deg"] < 0.5
     np.testing.assert_allclose(np.cos(res["angles"]), np.cos(th), atol=0.02)
-    noisy = ht.circle_angles(np.column_stack([np.cos(th), np.sin(th)]) + 0.05 * np.random.default_rng(0).normal(size=(90, 2)), th)
+    noisy = ht.circle_angles(
+        np.column_stack([np.cos(th), np.sin(th)]) + 0.05 * np.random.default_rng(0).normal(size=(90, 2)), th
+    )
     assert 0.3 < noisy["median_error_deg"] < 5
 
 

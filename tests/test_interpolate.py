@@ -3,16 +3,14 @@
 import numpy as np
 import pytest
 
-from netequiv.measures import nrmse, summarize_errors
 from netequiv.interpolation import DEFAULT_RIDGE_GRID, DEFAULT_SCALE_MULTIPLES, KernelInterpolator
+from netequiv.measures import nrmse, summarize_errors
 
 
 def smooth_targets(Z):
-    return np.column_stack([
-        np.sin(2 * np.pi * Z[:, 0]) * np.cos(np.pi * Z[:, 1]),
-        np.cos(3 * Z[:, 0] + Z[:, 1]),
-        np.sin(np.pi * Z[:, 1]),
-    ])
+    return np.column_stack(
+        [np.sin(2 * np.pi * Z[:, 0]) * np.cos(np.pi * Z[:, 1]), np.cos(3 * Z[:, 0] + Z[:, 1]), np.sin(np.pi * Z[:, 1])]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +134,13 @@ def test_scaled_observations_give_the_same_errors():
         model = KernelInterpolator().fit(Z, scale * F)
         pred = model.predict(Z_test)
         np.testing.assert_allclose(pred[:, 2:], scale * F_test[:, 2:], rtol=1e-9, atol=0)  # constants
-        got = (model.length_scale_, model.ridge_, model.validation_nrmse_, nrmse(scale * F_test, pred),
-               summarize_errors(scale * F_test, pred))
+        got = (
+            model.length_scale_,
+            model.ridge_,
+            model.validation_nrmse_,
+            nrmse(scale * F_test, pred),
+            summarize_errors(scale * F_test, pred),
+        )
         if ref is None:
             ref = got
             assert 0.01 < got[2] < 0.2 and got[4]["n_constant"] == 2 and 0.01 < got[4]["max_nrmse"] < 0.2

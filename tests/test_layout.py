@@ -27,9 +27,21 @@ def test_core_never_imports_chapters_or_plotting():
 
 
 def test_core_modules_name_the_method():
-    assert set(CORE) == {"_bandwidth", "_neighbors", "_validation", "baselines", "comparison", "dmap",
-                         "embedding", "interpolation", "measures", "metric", "observation", "parallel",
-                         "selection"} - ({"_bandwidth"} - set(CORE))
+    assert set(CORE) == {
+        "_bandwidth",
+        "_neighbors",
+        "_validation",
+        "baselines",
+        "comparison",
+        "dmap",
+        "embedding",
+        "interpolation",
+        "measures",
+        "metric",
+        "observation",
+        "parallel",
+        "selection",
+    } - ({"_bandwidth"} - set(CORE))
 
 
 def test_public_names_come_from_the_core():

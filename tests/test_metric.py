@@ -54,7 +54,7 @@ def test_intrinsic_dimension_from_the_singular_value_gap():
     rng = np.random.default_rng(0)
     A = rng.normal(size=(200, 5, 1))
     B = rng.normal(size=(200, 1, 3))
-    J = A @ B + 1e-9 * rng.normal(size=(200, 5, 3))     # rank 1 maps of a 3-D input
+    J = A @ B + 1e-9 * rng.normal(size=(200, 5, 3))  # rank 1 maps of a 3-D input
     assert estimate_intrinsic_dim(J) == 1
     assert estimate_intrinsic_dim(random_jacobians(d=5, n=3)) == 3
     assert metric_from_jacobians(J, degenerate="clip").n_intrinsic == 1
@@ -62,9 +62,9 @@ def test_intrinsic_dimension_from_the_singular_value_gap():
 
 def test_largest_gap_decides_and_unclear_gaps_warn():
     J = np.zeros((10, 3, 3))
-    J[:, [0, 1, 2], [0, 1, 2]] = [1.0, 0.08, 1e-7]   # gaps 12.5 and 8e5: rank 2
+    J[:, [0, 1, 2], [0, 1, 2]] = [1.0, 0.08, 1e-7]  # gaps 12.5 and 8e5: rank 2
     assert estimate_intrinsic_dim(J) == 2
-    J[:, [0, 1, 2], [0, 1, 2]] = [1.0, 0.5, 0.2]     # no interior gap, full rank
+    J[:, [0, 1, 2], [0, 1, 2]] = [1.0, 0.5, 0.2]  # no interior gap, full rank
     assert estimate_intrinsic_dim(J) == 3
     # isotropic bursts have no gap at all: warned
     rng = np.random.default_rng(0)
@@ -107,7 +107,7 @@ def test_jacobian_errors(J, kwargs, match):
 
 def test_rank_deficient_jacobians_raise_with_advice():
     x = np.linspace(0, 1, 101)
-    J = (2 * np.pi * np.cos(2 * np.pi * x))[:, None, None]   # sin(2 pi x): f' = 0 at x = 1/4, 3/4
+    J = (2 * np.pi * np.cos(2 * np.pi * x))[:, None, None]  # sin(2 pi x): f' = 0 at x = 1/4, 3/4
     # the grid hits both extrema exactly (rows 25 and 75)
     with pytest.raises(ValueError, match=r"rank < 1 at 2 of 101 samples \(first rows \[25, 75\]\).*degenerate='clip'"):
         metric_from_jacobians(J, n_intrinsic=1)

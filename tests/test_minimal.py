@@ -13,8 +13,9 @@ def interval():
     x = np.random.default_rng(0).uniform(0, 1, 240)[:, None]
     t = x[:, 0]
     # a layer: folded, monotone, folded, constant, monotone
-    acts = np.column_stack([np.sin(2 * np.pi * t), np.tanh(2 * t - 1), np.cos(2 * np.pi * t), np.full_like(t, 0.3),
-                            t**3 + t])
+    acts = np.column_stack(
+        [np.sin(2 * np.pi * t), np.tanh(2 * t - 1), np.cos(2 * np.pi * t), np.full_like(t, 0.3), t**3 + t]
+    )
     return x, acts, np.sin(2 * np.pi * t)[:, None]
 
 
@@ -22,8 +23,7 @@ def interval():
 def circle():
     theta = 2 * np.pi * np.arange(200) / 200
     u = np.column_stack([np.cos(theta), np.sin(theta)])
-    feats = np.column_stack([np.cos(2 * theta), np.cos(theta), np.sin(2 * theta) + 0.3 * np.sin(theta),
-                             np.sin(theta)])
+    feats = np.column_stack([np.cos(2 * theta), np.cos(theta), np.sin(2 * theta) + 0.3 * np.sin(theta), np.sin(theta)])
     return theta, u, feats
 
 
@@ -60,8 +60,8 @@ def test_reconstruct_via_the_input():
     direct = mn.reconstruct(h, {"input": x, "output": y})
     assert two["errors"]["input"] == direct["errors"]["input"]  # the first stage is the same fit
     # the second stage: G fitted on the training inputs, evaluated at the reconstructed ones
-    from netequiv.interpolation import KernelInterpolator
     from netequiv.embedding import _standardise
+    from netequiv.interpolation import KernelInterpolator
 
     tr = two["train_index"]
     Z_train, Z_test = _standardise(x[tr, None], two["predictions"]["input"])
@@ -170,7 +170,8 @@ def test_separation_gap_matches_fold_gap_for_scalar_inputs(interval):
     for cols in ([0], [1], [0, 2], [1, 4]):
         for s in (0.1, 0.3):
             assert mn.separation_gap(x, acts[:, cols], min_separation=s) == pytest.approx(
-                fold_gap(x, acts[:, cols], min_separation=s), rel=1e-12)
+                fold_gap(x, acts[:, cols], min_separation=s), rel=1e-12
+            )
 
 
 def test_closest_distant_pair_finds_the_fold():
@@ -237,9 +238,16 @@ def test_neuron_count_survey_is_consistent(interval):
     jac = np.zeros((len(x), acts.shape[1], 1))
     sv = mn.neuron_count_survey(x, acts, y, ks=(1, 2), n_trials=4, jacobians=jac + 1.0, random_state=2)
     assert sv["k"] == [1] * 4 + [2] * 4 and sv["ks"] == [1, 2] and sv["whitney"] == 3
-    for k, units, ie, oe, od, fnn, gap, reason in zip(sv["k"], sv["units"], sv["input_error"], sv["output_error"],
-                                                     sv["output_error_direct"], sv["false_neighbors"], sv["gap"],
-                                                     sv["reason"]):
+    for k, units, ie, oe, od, fnn, gap, reason in zip(
+        sv["k"],
+        sv["units"],
+        sv["input_error"],
+        sv["output_error"],
+        sv["output_error_direct"],
+        sv["false_neighbors"],
+        sv["gap"],
+        sv["reason"],
+    ):
         assert len(units) == k and 3 not in units  # the constant unit is never chosen
         F = acts[:, units]
         assert ie == embeds_manifold(x, F, random_state=2)[1]
@@ -342,13 +350,15 @@ def test_plots_have_labelled_axes(interval, circle):
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     rec = mn.reconstruct(acts[:, [1]], {"input": x, "output": y})
     t = rec["test_index"]
-    fig = pm.plot_reconstructions({"toy": {"input": (x[t], rec["predictions"]["input"]),
-                                           "output": (y[t], rec["predictions"]["output"])}})
+    fig = pm.plot_reconstructions(
+        {"toy": {"input": (x[t], rec["predictions"]["input"]), "output": (y[t], rec["predictions"]["output"])}}
+    )
     assert len(fig.axes) == 2 and all(ax.get_xlabel().startswith("true") for ax in fig.axes)
     theta, u, feats = circle
     i, j, _ = mn.closest_distant_pair(x, acts[:, 0])
-    fig = pm.plot_failures(interval={"x": x, "h": acts[:, 0], "pair": (i, j)},
-                           circle={"theta": theta, "h": feats[:, :2], "pair": (0, 1)})
+    fig = pm.plot_failures(
+        interval={"x": x, "h": acts[:, 0], "pair": (i, j)}, circle={"theta": theta, "h": feats[:, :2], "pair": (0, 1)}
+    )
     assert [ax.get_xlabel() for ax in fig.axes[:2]] == ["input $x$", "activation $h_a(\\theta)$"]
     with pytest.raises(ValueError, match="give at least one of"):
         pm.plot_failures()

@@ -51,7 +51,8 @@ def test_init_is_seeded_and_leaves_global_rng_alone():
 
 def test_mlp_errors():
     with pytest.raises(
-        ValueError, match=re.escape("unknown activation 'swish'; choose one of: tanh, relu, silu, gelu, sigmoid, softplus")
+        ValueError,
+        match=re.escape("unknown activation 'swish'; choose one of: tanh, relu, silu, gelu, sigmoid, softplus"),
     ):
         mlp(1, 1, activation="swish")
     with pytest.raises(ValueError, match="hidden layer widths must be positive integers"):
@@ -205,8 +206,18 @@ def _damage(path, how):
 
 
 @pytest.mark.parametrize(
-    "how", ["garbage", "truncated", "empty", "wrong shapes", "wrong dtype", "missing tensor", "nan", "not a dict",
-            "pickled code"],
+    "how",
+    [
+        "garbage",
+        "truncated",
+        "empty",
+        "wrong shapes",
+        "wrong dtype",
+        "missing tensor",
+        "nan",
+        "not a dict",
+        "pickled code",
+    ],
 )
 def test_unusable_cache_entry_is_retrained_with_a_warning(how, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NETEQUIV_CACHE", str(tmp_path))

@@ -7,14 +7,16 @@ outputs.  Assertions on a chapter's numbers belong next to it, through the
 
 import nbformat
 import pytest
-
 from conftest import notebook_paths
 
 NOTEBOOKS = [p.stem for p in notebook_paths()]
+# notebooks whose result tests share one module run on one xdist worker (see test_chapter_results.py)
+_GROUP = {"diffusion_maps": "diffusion_maps+mahalanobis", "mahalanobis": "diffusion_maps+mahalanobis"}
+PARAMS = [pytest.param(n, marks=pytest.mark.xdist_group(_GROUP.get(n, n))) for n in NOTEBOOKS]
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", PARAMS)
 def test_notebook_runs(name, notebook_run):
     run = notebook_run(name)
     assert run.ok, run.failure_message()
@@ -25,7 +27,7 @@ IMAGE_TYPES = ("image/png", "image/svg+xml")
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", PARAMS)
 def test_figures_show_when_a_cell_runs(name, notebook_run):
     """What JupyterLab shows: every glued figure is also displayed by its cell (same kernel)."""
     run = notebook_run(name)
@@ -37,7 +39,8 @@ def test_figures_show_when_a_cell_runs(name, notebook_run):
         n_glued = cell.source.count("glue_figure(")
         if "glue(" in cell.source and "display=False" in cell.source:
             assert "fig" not in cell.source.split("glue(")[1].split(",")[0], (
-                f"cell {i} glues a figure without showing it; use glue_figure")
+                f"cell {i} glues a figure without showing it; use glue_figure"
+            )
         if not n_glued:
             continue
         images = sum(any(t in out.get("data", {}) for t in IMAGE_TYPES) for out in cell.outputs)
@@ -49,6 +52,7 @@ def test_figures_show_when_a_cell_runs(name, notebook_run):
 
 
 @pytest.mark.notebook
+@pytest.mark.xdist_group("whitney")
 def test_whitney_numbers(notebook_results):
     res = notebook_results("whitney")
     survey = res["circle"]

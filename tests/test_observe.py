@@ -54,7 +54,9 @@ def test_shapes_names_and_values(net, x):
     np.testing.assert_allclose(obs.y[:, 3:19], fc1, rtol=0, atol=1e-14)
     np.testing.assert_allclose(obs.y[:, 19:], out, rtol=0, atol=1e-14)
     # fc1 is affine: its Jacobian is its weight matrix at every sample
-    np.testing.assert_allclose(obs.jac[:, 3:19], np.broadcast_to(net.fc1.weight.detach().numpy(), (40, 16, 2)), atol=1e-15)
+    np.testing.assert_allclose(
+        obs.jac[:, 3:19], np.broadcast_to(net.fc1.weight.detach().numpy(), (40, 16, 2)), atol=1e-15
+    )
 
 
 def test_jacobian_matches_central_differences(net, x):
@@ -292,8 +294,8 @@ def test_jacobian_and_burst_errors(x):
 
 def test_package_attribute_is_the_function_after_submodule_imports():
     import netequiv
-    import netequiv.observation
     import netequiv.comparison  # imported for its side effect: the submodule attribute on the package
+    import netequiv.observation
 
     assert callable(netequiv.observe) and netequiv.observe is netequiv.observation.observe
 
@@ -336,8 +338,9 @@ def _frames(exc):
 
 
 def test_errors_raised_by_the_model_are_chained(x):
-    with pytest.raises(ValueError, match=re.escape("x has 2 features but the model could not be evaluated on it "
-                                                   "(RuntimeError: boom)")) as info:
+    with pytest.raises(
+        ValueError, match=re.escape("x has 2 features but the model could not be evaluated on it (RuntimeError: boom)")
+    ) as info:
         observe(_Boom().double(), x, jacobian=True)
     cause = info.value.__cause__
     assert isinstance(cause, RuntimeError) and str(cause) == "boom"

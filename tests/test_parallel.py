@@ -83,8 +83,9 @@ def test_run_pairs_on_client_and_address(cluster, tmp_path):
 
     # address: run_pairs opens and closes its own client; retries=2 -> failing pairs tried 3 times.
     # The marker folder does not exist yet, so (0, 1) raises FileNotFoundError on every attempt.
-    rows_a = run_pairs(_make_func(tmp_path / "a"), [0, 1, 2], all_pairs(3), address=cluster.scheduler_address,
-                       retries=2, progress=True)
+    rows_a = run_pairs(
+        _make_func(tmp_path / "a"), [0, 1, 2], all_pairs(3), address=cluster.scheduler_address, retries=2, progress=True
+    )
     by = {(r["i"], r["j"]): r for r in rows_a}
     assert by[(0, 1)]["error"].startswith("FileNotFoundError")
     assert [(r["i"], r["j"]) for r in rows_a] == all_pairs(3)
@@ -93,8 +94,7 @@ def test_run_pairs_on_client_and_address(cluster, tmp_path):
 
     with Client(cluster, set_as_default=False) as client:
         # retries=0: the transient failure is reported, not retried
-        rows0 = run_pairs(_make_func(tmp_path / "a"), [0, 1, 2], all_pairs(3), client=client, retries=0,
-                          progress=False)
+        rows0 = run_pairs(_make_func(tmp_path / "a"), [0, 1, 2], all_pairs(3), client=client, retries=0, progress=False)
         _check_rows(rows0, retries=0)
         # rerun: marker exists now, so (0, 1) succeeds at once; order and values are reproducible
         rows1 = run_pairs(_make_func(tmp_path / "a"), [0, 1, 2], all_pairs(3), client=client, progress=False)
@@ -105,8 +105,7 @@ def test_run_pairs_on_client_and_address(cluster, tmp_path):
         assert client.submit(sum, [1, 2]).result() == 3
         # items are real objects, not just indices: arrays on the workers
         arrays = [np.full(4, float(k)) for k in range(3)]
-        rows = run_pairs(lambda a, b: float(a @ b), arrays, all_pairs(3, ordered=False), client=client,
-                         progress=False)
+        rows = run_pairs(lambda a, b: float(a @ b), arrays, all_pairs(3, ordered=False), client=client, progress=False)
         np.testing.assert_array_equal(
             rows_to_matrix(rows, 3), [[np.nan, 0, 0], [np.nan, np.nan, 8], [np.nan, np.nan, np.nan]]
         )

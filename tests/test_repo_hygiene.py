@@ -14,9 +14,9 @@ import re
 
 import pytest
 import yaml
+from conftest import ROOT, notebook_paths
 
 import netequiv
-from conftest import ROOT, notebook_paths
 
 NOTEBOOKS = notebook_paths()
 MAX_CODE_LINES = 30
@@ -74,8 +74,9 @@ def test_notebook_parameters_cell(path):
     cell = cells[0]
     assert cell["cell_type"] == "code"
     tree = ast.parse(_source(cell))
-    assigned = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) for t in node.targets
-                if isinstance(t, ast.Name)}
+    assigned = {
+        t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
+    }
     missing = {"fast", "seed", "results_dir"} - assigned
     assert not missing, f"{path.name}: the parameters cell does not define {sorted(missing)}"
     assert re.search(r"fast\s*=.*BOOK_FAST", _source(cell)), f"{path.name}: fast must default to BOOK_FAST"
@@ -90,6 +91,28 @@ def test_notebook_code_cells_are_short(path):
                 f"{path.name}: code cell {i} has {n} lines (at most {MAX_CODE_LINES}); move the algorithm "
                 "into the package"
             )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_code_fits_the_page(path):
+    """Code lines of at most 88 characters (notebooks/ruff.toml), so no cell scrolls sideways."""
+    nb = json.loads(path.read_text())
+    long = [
+        (i, len(line))
+        for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > 88
+    ]
+    assert not long, f"{path.name}: (cell, length) of lines over 88 characters: {long}"
+
+
+def test_notebook_cell_ids_are_stable():
+    """Every cell has an id, unique in its notebook (nbformat 4.5), so diffs stay small."""
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text())
+        ids = [c.get("id") for c in nb["cells"]]
+        assert all(ids) and len(set(ids)) == len(ids), path.name
 
 
 def test_toc_entries_exist(toc_files):

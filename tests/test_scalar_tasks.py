@@ -75,8 +75,9 @@ def test_min_relative_speed():
 def test_subset_fold_gaps_screens_folded_units():
     x = np.linspace(0, 1, 300)
     acts = np.column_stack([np.sin(2 * np.pi * x), x, np.sin(2 * np.pi * x) + 1e-3 * x])
-    jacs = np.column_stack([2 * np.pi * np.cos(2 * np.pi * x), np.ones_like(x),
-                            2 * np.pi * np.cos(2 * np.pi * x) + 1e-3])
+    jacs = np.column_stack(
+        [2 * np.pi * np.cos(2 * np.pi * x), np.ones_like(x), 2 * np.pi * np.cos(2 * np.pi * x) + 1e-3]
+    )
     gaps = st.subset_fold_gaps(x, acts, jacs, 1, n_subsets=6)
     # single units: x embeds (gap ~0.1), the two sines fold (gap ~0)
     assert set(np.round(gaps, 2)) <= {0.0, 0.1} and (gaps < 1e-2).any() and (gaps > 0.09).any()
@@ -91,8 +92,7 @@ def test_neuron_sweep_on_a_tiny_pair():
     net_a = mlp(1, 1, hidden=(8, 8), activation="tanh", seed=0)
     net_b = mlp(1, 1, hidden=(8,), activation="silu", seed=1)
     x = np.linspace(0, 1, 240)[:, None]
-    kw = dict(layer_a="act1", observe_b={"layers": ["act1"], "output": True}, ks=(1, 3), n_trials=1,
-              progress=False)
+    kw = dict(layer_a="act1", observe_b={"layers": ["act1"], "output": True}, ks=(1, 3), n_trials=1, progress=False)
     s1 = st.neuron_sweep(net_a, net_b, x, **kw)
     s2 = st.neuron_sweep(net_a, net_b, x, **kw)
     assert s1["k"] == [1, 3] and [len(u) for u in s1["units"]] == [1, 3]

@@ -52,7 +52,9 @@ def test_interval_harmonics_have_small_residuals():
 def test_vectorised_fit_matches_pointwise_least_squares():
     rng = np.random.default_rng(3)
     x, y = rng.uniform(size=(2, 80))
-    psi = np.column_stack([np.cos(np.pi * x), np.cos(np.pi * y), np.cos(2 * np.pi * x), np.cos(np.pi * x) * np.cos(np.pi * y)])
+    psi = np.column_stack(
+        [np.cos(np.pi * x), np.cos(np.pi * y), np.cos(2 * np.pi * x), np.cos(np.pi * x) * np.cos(np.pi * y)]
+    )
     np.testing.assert_allclose(llr_residuals(psi), brute_force_llr(psi), rtol=1e-6)
 
 

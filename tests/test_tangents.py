@@ -80,8 +80,9 @@ def test_helix_tangent_jacobian_equals_full_jacobian_times_tangent(helix_data):
     assert along1.jacobian_mode == "reverse"
     assert np.abs(along1.jac - observe(net1, x, jacobian=True).jac @ T).max() <= 1e-10
     # jacobian() shares the code path
-    np.testing.assert_allclose(jacobian(net, x, tangents=T), observe(net, x, jacobian=True, tangents=T).jac,
-                               rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        jacobian(net, x, tangents=T), observe(net, x, jacobian=True, tangents=T).jac, rtol=0, atol=1e-15
+    )
 
 
 def test_helix_tangent_jacobian_matches_derivative_along_the_curve(helix_data):
@@ -106,8 +107,9 @@ def test_two_dimensional_tangent_bases(helix_data):
     assert np.abs(along.jac - full.jac @ Q).max() <= 1e-10
     # with the whole of R^3 as "tangent space" the restricted Jacobian is the full one
     eye = np.broadcast_to(np.eye(3), (60, 3, 3))
-    np.testing.assert_allclose(observe(net, x, jacobian=True, tangents=eye).jac, observe(net, x, jacobian=True).jac,
-                               rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        observe(net, x, jacobian=True, tangents=eye).jac, observe(net, x, jacobian=True).jac, rtol=0, atol=1e-15
+    )
 
 
 # --------------------------------------------------------------------------- J t on a curve of images
@@ -131,7 +133,7 @@ def test_image_curve_tangent_jacobian_matches_finite_differences(record_property
     fd = (observe(net, blob_images(theta + h)[0]).y - observe(net, blob_images(theta - h)[0]).y) / (2 * h)
     fd /= speed[:, None]  # derivative per unit length of the image curve
     err = rel_err(along.jac[:, :, 0], fd)
-    record_property("image_fd_rel_err", err)
+    record_property("image_fd_rel_err", float(err))  # plain floats cross to xdist workers
     assert err <= 1e-8  # measured 2e-10
 
     # the full Jacobian over all 256 pixels, times the tangent, is the same number
@@ -152,7 +154,7 @@ def test_image_curve_tangent_jacobian_matches_finite_differences(record_property
             observe(net, img, layers=layers, jacobian=True)
             t2 = time.perf_counter()
             ratio.append((t2 - t1) / (t1 - t0))
-        record_property(f"full_over_tangent_time_{name}", max(ratio))
+        record_property(f"full_over_tangent_time_{name}", float(max(ratio)))
 
 
 # --------------------------------------------------------------------------- reverse-mode fallback

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from test_dmap import _latent_square
 
 from netequiv import compare_observations
 from netequiv.metric import LocalMetric
-
-from test_dmap import _latent_square
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +41,10 @@ def _scalar_pair(fa, dfa, fb, dfb, n=1200, seed=0):
 
 def test_nonmonotonic_output_is_not_equivalent_to_a_monotone_one():
     ya, Ja, yb, Jb = _scalar_pair(
-        lambda x: np.sin(2 * np.pi * x), lambda x: 2 * np.pi * np.cos(2 * np.pi * x),
-        lambda x: x + 0.3 * x**2, lambda x: 1 + 0.6 * x,
+        lambda x: np.sin(2 * np.pi * x),
+        lambda x: 2 * np.pi * np.cos(2 * np.pi * x),
+        lambda x: x + 0.3 * x**2,
+        lambda x: 1 + 0.6 * x,
     )
     res = compare_observations(ya, yb, metric_a=Ja, metric_b=Jb)
     assert not res.equivalent
@@ -54,8 +55,10 @@ def test_nonmonotonic_output_is_not_equivalent_to_a_monotone_one():
 
 def test_two_monotone_outputs_are_equivalent():
     ya, Ja, yb, Jb = _scalar_pair(
-        lambda x: x + 0.3 * x**2, lambda x: 1 + 0.6 * x,
-        lambda x: np.tanh(3 * x - 1), lambda x: 3 / np.cosh(3 * x - 1) ** 2,
+        lambda x: x + 0.3 * x**2,
+        lambda x: 1 + 0.6 * x,
+        lambda x: np.tanh(3 * x - 1),
+        lambda x: 3 / np.cosh(3 * x - 1) ** 2,
     )
     res = compare_observations(ya, yb, metric_a=Ja, metric_b=Jb)
     assert res.equivalent
@@ -92,11 +95,12 @@ def test_circle_against_a_folding_code_with_unequal_coordinate_counts():
     theta = np.random.default_rng(3).uniform(0, 2 * np.pi, 1000)
     ya = np.c_[np.cos(theta), np.sin(theta)]
     Ja = np.stack([-np.sin(theta), np.cos(theta)], axis=1)[:, :, None]
-    yb = np.cos(theta)[:, None]                      # folds the circle: theta and -theta meet
+    yb = np.cos(theta)[:, None]  # folds the circle: theta and -theta meet
     Jb = -np.sin(theta)[:, None, None]
-    res = compare_observations(ya, yb, metric_a=Ja, metric_b=Jb, n_intrinsic=1, n_coordinates=(2, 1),
-                               dmap_kwargs={"n_neighbors_epsilon": 10})
+    res = compare_observations(
+        ya, yb, metric_a=Ja, metric_b=Jb, n_intrinsic=1, n_coordinates=(2, 1), dmap_kwargs={"n_neighbors_epsilon": 10}
+    )
     assert not res.equivalent
     assert np.isnan(res.agreement_rms)
-    assert res.forward_error["max_nrmse"] < 0.05      # cos(theta) is a function of the circle
-    assert res.backward_error["max_nrmse"] > 0.5      # the circle is not a function of cos(theta)
+    assert res.forward_error["max_nrmse"] < 0.05  # cos(theta) is a function of the circle
+    assert res.backward_error["max_nrmse"] > 0.5  # the circle is not a function of cos(theta)

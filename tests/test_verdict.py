@@ -52,10 +52,14 @@ def tanh_net():
 # --------------------------------------------------------------------------- networks
 
 
-@pytest.mark.parametrize("make", [
-    lambda: mlp(2, 3, hidden=(24, 24), activation="relu", seed=1),          # generic ReLU
-    lambda: _scaled(mlp(2, 3, hidden=(24, 24), activation="tanh", seed=2), 6.0),  # saturated tanh
-], ids=["relu", "saturated-tanh"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: mlp(2, 3, hidden=(24, 24), activation="relu", seed=1),  # generic ReLU
+        lambda: _scaled(mlp(2, 3, hidden=(24, 24), activation="tanh", seed=2), 6.0),  # saturated tanh
+    ],
+    ids=["relu", "saturated-tanh"],
+)
 def test_identical_generic_networks_are_never_not_equivalent(make):
     net = make()
     res = compare(net, net, _square(1500))
@@ -96,8 +100,7 @@ def test_folding_network_against_a_smooth_map_of_itself():
 
 
 def test_network_invariant_along_one_direction_gets_a_verdict(tanh_net):
-    invariant = _Then(torch.nn.Identity(),
-                      lambda x: torch.stack([torch.tanh(x[:, 0]), x[:, 0] ** 3 + x[:, 0]], dim=1))
+    invariant = _Then(torch.nn.Identity(), lambda x: torch.stack([torch.tanh(x[:, 0]), x[:, 0] ** 3 + x[:, 0]], dim=1))
     res = compare(tanh_net, invariant, _square(1200))
     assert res.diagnostics_b.rank == 1 and res.diagnostics_a.rank == 2
     assert res.backward_error["max_nrmse"] > 0.3
@@ -150,17 +153,20 @@ def test_evaluate_needs_the_networks():
 # --------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"error_floor": 1e9}, "error_floor must be below 1"),
-    ({"tol": 2.0}, "tol must be below 1"),
-    ({"error_floor": -0.1}, "error_floor must be a number >= 0"),
-    ({"n_coordinates": (1, 2, 3)}, "n_coordinates must be a positive integer or a pair"),
-    ({"n_coordinates": 0}, "n_coordinates must be"),
-    ({"test_size": "a"}, "test_size must be a number in"),
-    ({"rule": "loose"}, "rule must be 'calibrated' or 'errors'"),
-    ({"metric_a": np.ones((300, 1, 1)) * 1j}, "complex Jacobians"),
-    ({"metric_a": np.full((300, 1, 1), np.nan)}, "NaN or inf"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"error_floor": 1e9}, "error_floor must be below 1"),
+        ({"tol": 2.0}, "tol must be below 1"),
+        ({"error_floor": -0.1}, "error_floor must be a number >= 0"),
+        ({"n_coordinates": (1, 2, 3)}, "n_coordinates must be a positive integer or a pair"),
+        ({"n_coordinates": 0}, "n_coordinates must be"),
+        ({"test_size": "a"}, "test_size must be a number in"),
+        ({"rule": "loose"}, "rule must be 'calibrated' or 'errors'"),
+        ({"metric_a": np.ones((300, 1, 1)) * 1j}, "complex Jacobians"),
+        ({"metric_a": np.full((300, 1, 1), np.nan)}, "NaN or inf"),
+    ],
+)
 def test_bad_parameters_get_one_clear_error(kwargs, match):
     x = np.linspace(0, 1, 300)[:, None]
     base = {"metric_a": np.ones((300, 1, 1)), "metric_b": np.ones((300, 1, 1))}
@@ -179,9 +185,16 @@ def test_compare_rejects_observe_options_it_sets(tanh_net):
 
 
 def _side(name, self_err, rank=1, near=0.0, n=1):
-    return SideDiagnostics(name=name, n_features=1, n_intrinsic=n, rank=rank, near_singular=near,
-                           orientation_flips=float("nan"), false_neighbors=float("nan"),
-                           self_error={"max_nrmse": self_err})
+    return SideDiagnostics(
+        name=name,
+        n_features=1,
+        n_intrinsic=n,
+        rank=rank,
+        near_singular=near,
+        orientation_flips=float("nan"),
+        false_neighbors=float("nan"),
+        self_error={"max_nrmse": self_err},
+    )
 
 
 def _e(v):
@@ -249,8 +262,9 @@ def _blob_images(thetas, size=16):
 
 def test_one_dimensional_family_of_images():
     torch.manual_seed(0)
-    conv = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Tanh(), torch.nn.Flatten(),
-                               torch.nn.Linear(4 * 14 * 14, 3)).double()
+    conv = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(4 * 14 * 14, 3)
+    ).double()
     theta = np.sort(np.random.default_rng(1).uniform(0.0, 2.5, 600))
     imgs = _blob_images(theta)
     h = 1e-5

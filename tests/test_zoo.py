@@ -76,7 +76,9 @@ def test_ground_truth_of_the_full_zoo():
     lab = dict(zip(names, gt.labels))
     spec = zoo.ZOO_SPECS
     # every observation that embeds the interval is one class: monotone outputs and all neurons
-    embed = {n for n in names if spec[n].observe == "neurons" or spec[n].target in ("monotone", "logistic", "staircase")}
+    embed = {
+        n for n in names if spec[n].observe == "neurons" or spec[n].target in ("monotone", "logistic", "staircase")
+    }
     sine = {n for n in names if spec[n].observe == "output" and spec[n].target in ("sine", "sine_cubed")}
     cosine = {n for n in names if spec[n].observe == "output" and spec[n].target in ("cosine", "cosine_warped")}
     assert len(embed) == 15 and len(sine) == 5 and len(cosine) == 4
@@ -130,12 +132,15 @@ def test_split_matches_compare_observations(analytic):
         zoo.split_indices(N, test_size=1.0)
 
 
-@pytest.mark.parametrize("a, b, expected", [
-    ("monotone", "logistic", "equivalent"),          # two embeddings
-    ("sine", "monotone", "not equivalent"),          # one-way: the fold
-    ("sine", "sine_cubed", "equivalent"),            # identical folds
-    ("neurons", "sine", "not equivalent"),           # one-way, the other way round
-])
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ("monotone", "logistic", "equivalent"),  # two embeddings
+        ("sine", "monotone", "not equivalent"),  # one-way: the fold
+        ("sine", "sine_cubed", "equivalent"),  # identical folds
+        ("neurons", "sine", "not equivalent"),  # one-way, the other way round
+    ],
+)
 def test_fast_path_is_compare_observations(analytic, a, b, expected):
     obs, prep = analytic
     res = compare_observations(obs[a][0], obs[b][0], metric_a=obs[a][1], metric_b=obs[b][1], random_state=5)
@@ -146,14 +151,16 @@ def test_fast_path_is_compare_observations(analytic, a, b, expected):
     assert fwd["agreement_rms"] == pytest.approx(res.agreement_rms, rel=1e-8, abs=1e-12)
     np.testing.assert_allclose(prep[a]["coords_train"], res.coords_a.coords, rtol=0, atol=1e-12)
     assert zoo.pair_verdict(fwd, bwd, prep[a], prep[b]) == res.verdict
-    strict = compare_observations(obs[a][0], obs[b][0], metric_a=obs[a][1], metric_b=obs[b][1],
-                                  random_state=5, agreement_tol=0.1)
+    strict = compare_observations(
+        obs[a][0], obs[b][0], metric_a=obs[a][1], metric_b=obs[b][1], random_state=5, agreement_tol=0.1
+    )
     assert zoo.pair_verdict(fwd, bwd, prep[a], prep[b], agreement_tol=0.1) == strict.verdict
     assert res.verdict == expected
     assert prep[a]["n_degenerate"] == res.n_degenerate_a
     # the member's self round trip is the comparison's
     assert prep[a]["diagnostics"]["self_error"]["max_nrmse"] == pytest.approx(
-        res.self_error_a["max_nrmse"], rel=1e-8, abs=1e-12)
+        res.self_error_a["max_nrmse"], rel=1e-8, abs=1e-12
+    )
 
 
 def test_pair_scores_baselines_and_mismatch(analytic):
@@ -212,13 +219,22 @@ def test_classes_and_confusions():
     assert zoo.class_confusion([0, 0, 0, 1, 1], [0, 0, 1, 1, 1]).tolist() == [[2, 1], [0, 2]]
     T = lab[:, None] == lab[None, :]
     pc = zoo.pair_confusion(T, V)
-    assert pc == {"tp": 3, "fn": 1, "fp": 0, "tn": 6, "n_pairs": 10, "false_positive_rate": 0.0,
-                  "false_negative_rate": 0.25, "inconclusive": 0, "inconclusive_equivalent": 0,
-                  "inconclusive_not_equivalent": 0}
+    assert pc == {
+        "tp": 3,
+        "fn": 1,
+        "fp": 0,
+        "tn": 6,
+        "n_pairs": 10,
+        "false_positive_rate": 0.0,
+        "false_negative_rate": 0.25,
+        "inconclusive": 0,
+        "inconclusive_equivalent": 0,
+        "inconclusive_not_equivalent": 0,
+    }
     # strings: an inconclusive pair is neither a hit nor a miss, and classes use "equivalent" only
     S = np.where(V, "equivalent", "not equivalent")
-    S[0, 2] = S[2, 0] = "inconclusive"   # truly equivalent (0-1-2 class)
-    S[3, 0] = S[0, 3] = "inconclusive"   # truly not equivalent
+    S[0, 2] = S[2, 0] = "inconclusive"  # truly equivalent (0-1-2 class)
+    S[3, 0] = S[0, 3] = "inconclusive"  # truly not equivalent
     ps = zoo.pair_confusion(T, S)
     assert (ps["tp"], ps["fn"], ps["fp"], ps["tn"], ps["inconclusive"]) == (3, 0, 0, 5, 2)
     assert ps["inconclusive_equivalent"] == 1 and ps["inconclusive_not_equivalent"] == 1
@@ -262,8 +278,7 @@ def test_evaluate_zoo_on_dask_reports_a_failing_pair(analytic):
     broken = zoo.prepare_member(obs["sine"][0][:200], obs["sine"][1][:200], random_state=5)
     client = zoo.open_client(n_workers=2)
     try:
-        rows = zoo.evaluate_zoo(good + [broken], pairs=[(0, 1), (1, 0), (0, 2), (3, 0)], client=client,
-                                progress=False)
+        rows = zoo.evaluate_zoo(good + [broken], pairs=[(0, 1), (1, 0), (0, 2), (3, 0)], client=client, progress=False)
     finally:
         client.close()
     by = {(r["i"], r["j"]): r for r in rows}

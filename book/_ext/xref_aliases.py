@@ -33,14 +33,16 @@ def resolve_alias(app, env, node, contnode):
     domain = env.get_domain("py")
     objects = domain.objects  # full name -> ObjectEntry(docname, node_id, objtype, aliased)
     for suffix in _candidates(node["reftarget"], node.get("py:class")):
-        matches = [name for name in objects if name.startswith("netequiv.") and
-                   (name == f"netequiv.{suffix}" or name.endswith(f".{suffix}"))]
+        matches = [
+            name
+            for name in objects
+            if name.startswith("netequiv.") and (name == f"netequiv.{suffix}" or name.endswith(f".{suffix}"))
+        ]
         if len(matches) == 1:
             entry = objects[matches[0]]
             if not isinstance(contnode, nodes.Element):
                 return None
-            return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode,
-                                matches[0])
+            return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, matches[0])
         if matches:
             return None  # ambiguous: let Sphinx report it
     return None

@@ -61,7 +61,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 

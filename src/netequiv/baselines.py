@@ -44,14 +44,7 @@ import numpy as np
 
 from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
 
-__all__ = [
-    "linear_cka",
-    "rbf_cka",
-    "svcca",
-    "procrustes_distance",
-    "linear_stitching",
-    "mutual_knn_overlap",
-]
+__all__ = ["linear_cka", "rbf_cka", "svcca", "procrustes_distance", "linear_stitching", "mutual_knn_overlap"]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -125,8 +118,12 @@ def _cka_from_grams(K: np.ndarray, L: np.ndarray, unbiased: bool) -> float:
         raise ValueError(
             f"HSIC({which}, {which}) = {min(kk, ll):.3g} is not positive, so CKA is undefined: the "
             f"kernel matrix of {which} carries no variation after centring"
-            + (" (the unbiased estimator can be <= 0 for tiny or nearly constant samples; use more "
-               "samples or unbiased=False)." if unbiased else ".")
+            + (
+                " (the unbiased estimator can be <= 0 for tiny or nearly constant samples; use more "
+                "samples or unbiased=False)."
+                if unbiased
+                else "."
+            )
         )
     return float(np.clip(kl / np.sqrt(kk * ll), -1.0, 1.0))
 

@@ -44,8 +44,8 @@ import numpy as np
 
 from ._validation import as_2d_float, check_int, check_positive, check_random_state, check_same_samples
 from .dmap import DiffusionMaps
-from .measures import nrmse, summarize_errors
 from .interpolation import KernelInterpolator, fit_shared
+from .measures import nrmse, summarize_errors
 from .metric import LocalMetric, metric_from_jacobians
 from .selection import align_embeddings, llr_residuals, select_nonharmonic
 
@@ -112,13 +112,7 @@ class IntrinsicCoordinates:
 
 
 def intrinsic_coordinates(
-    Y,
-    metric=None,
-    *,
-    n_intrinsic: int,
-    n_eigenvectors: int = 10,
-    random_state=0,
-    **dmap_kwargs,
+    Y, metric=None, *, n_intrinsic: int, n_eigenvectors: int = 10, random_state=0, **dmap_kwargs
 ) -> IntrinsicCoordinates:
     r"""Diffusion map plus non-harmonic selection: the ``n`` intrinsic coordinates of ``Y``.
 
@@ -238,8 +232,10 @@ class SideDiagnostics:
         local = self.resolves(limits)
         if local is False:
             return False
-        checks = [(self.false_neighbors, lim["max_false_neighbors"]),
-                  (self.orientation_flips, lim["max_orientation_flips"])]
+        checks = [
+            (self.false_neighbors, lim["max_false_neighbors"]),
+            (self.orientation_flips, lim["max_orientation_flips"]),
+        ]
         if local is None and not np.isfinite(self.false_neighbors):
             return None
         return all(not np.isfinite(v) or v <= m for v, m in checks)
@@ -249,11 +245,15 @@ class SideDiagnostics:
         parts = []
         if self.rank is not None and self.rank < self.n_intrinsic:
             if self.n_features < self.n_intrinsic:
-                parts.append(f"{self.n_features} observed feature{'s' * (self.n_features > 1)} can resolve at "
-                             f"most {self.n_features} of the {self.n_intrinsic} manifold directions")
+                parts.append(
+                    f"{self.n_features} observed feature{'s' * (self.n_features > 1)} can resolve at "
+                    f"most {self.n_features} of the {self.n_intrinsic} manifold directions"
+                )
             else:
-                parts.append(f"the Jacobian resolves only {self.rank} of the {self.n_intrinsic} manifold "
-                             "directions at most samples")
+                parts.append(
+                    f"the Jacobian resolves only {self.rank} of the {self.n_intrinsic} manifold "
+                    "directions at most samples"
+                )
         if np.isfinite(self.near_singular) and 0 < self.near_singular and self.n_features >= self.n_intrinsic:
             parts.append(f"Jacobian near-singular at {100 * self.near_singular:.0f}% of samples")
         if np.isfinite(self.orientation_flips) and self.orientation_flips > 0:
@@ -310,8 +310,7 @@ def _diagnose_singular_values(s: np.ndarray, n_intrinsic: int, d: int, rcond: fl
     top = float(np.median(s[:, 0]))
     if not top > 0:
         raise ValueError(
-            "all Jacobians vanish: the observations do not depend on the input; observe other "
-            "features of the network."
+            "all Jacobians vanish: the observations do not depend on the input; observe other features of the network."
         )
     n_max = min(n_intrinsic, d, s.shape[1])
     # a direction counts as resolved when it is non-singular at most samples
@@ -428,8 +427,14 @@ def prepare_side(
     best = None
     for k in candidates:
         dk = {"n_neighbors_epsilon": k, **(dmap_kwargs or {})}
-        coords = intrinsic_coordinates(y[train], None if M is None else M[train], n_intrinsic=n_coordinates,
-                                       n_eigenvectors=n_eigenvectors, random_state=seed, **dk)
+        coords = intrinsic_coordinates(
+            y[train],
+            None if M is None else M[train],
+            n_intrinsic=n_coordinates,
+            n_eigenvectors=n_eigenvectors,
+            random_state=seed,
+            **dk,
+        )
         gs = fits(coords)
         if len(candidates) == 1:
             best = (None, k, coords, gs)
@@ -458,11 +463,29 @@ def prepare_side(
         from .embedding import false_neighbor_fraction
 
         fnn = false_neighbor_fraction(x, y)
-    diag = SideDiagnostics(name=name, n_features=int(y.shape[1]), n_intrinsic=int(n_intrinsic), rank=rank,
-                           near_singular=near, orientation_flips=flips, false_neighbors=fnn,
-                           self_error=self_error, n_degenerate=n_bad, n_neighbors_epsilon=k_used)
-    return Side(y=y, metric=M, coords=coords, coords_test=coords_test, g_self=g_self, diagnostics=diag,
-                g_cross=g_cross, cross_prediction=pred_cross, cross_error=err_cross)
+    diag = SideDiagnostics(
+        name=name,
+        n_features=int(y.shape[1]),
+        n_intrinsic=int(n_intrinsic),
+        rank=rank,
+        near_singular=near,
+        orientation_flips=flips,
+        false_neighbors=fnn,
+        self_error=self_error,
+        n_degenerate=n_bad,
+        n_neighbors_epsilon=k_used,
+    )
+    return Side(
+        y=y,
+        metric=M,
+        coords=coords,
+        coords_test=coords_test,
+        g_self=g_self,
+        diagnostics=diag,
+        g_cross=g_cross,
+        cross_prediction=pred_cross,
+        cross_error=err_cross,
+    )
 
 
 def fit_direction(coords_train, coords_test, y_train, y_test, *, seed: int, interpolator_kwargs=None):
@@ -563,12 +586,15 @@ def decide(
     if not (np.isfinite(ef) and np.isfinite(eb)):
         if rule == "errors":
             return "not equivalent", f"{errs}: a direction has no varying feature to judge."
-        return ("inconclusive",
-                f"{errs}: no held-out feature of {'B' if not np.isfinite(ef) else 'A'} varies, so the "
-                "direction cannot be judged; sample the manifold where the observations change.")
+        return (
+            "inconclusive",
+            f"{errs}: no held-out feature of {'B' if not np.isfinite(ef) else 'A'} varies, so the "
+            "direction cannot be judged; sample the manifold where the observations change.",
+        )
     if ef < thr and eb < thr:
-        return "equivalent", (f"both directions reproduce held-out observations: {errs} < {thr:g} "
-                              f"(self round trips {sa:.2g} / {sb:.2g}).")
+        return "equivalent", (
+            f"both directions reproduce held-out observations: {errs} < {thr:g} (self round trips {sa:.2g} / {sb:.2g})."
+        )
     if rule == "errors":
         return "not equivalent", f"{errs}: not both below {thr:g}."
     floor = max(sa, sb) if np.isfinite(sa) and np.isfinite(sb) else float("inf")
@@ -587,8 +613,10 @@ def decide(
         if clear and y.resolves(limits):
             hint = ""
             if x.embeds(limits) is False:
-                hint = (f" {x.name}'s observations do not resolve the manifold ({x.evidence()}); to ask whether "
-                        f"network {x.name} computes more than it shows, {_advice(x, short=True)}")
+                hint = (
+                    f" {x.name}'s observations do not resolve the manifold ({x.evidence()}); to ask whether "
+                    f"network {x.name} computes more than it shows, {_advice(x, short=True)}"
+                )
             return "not equivalent", (
                 f"{x.name}->{y.name} fails: max NRMSE {e:.2g} >= {thr:g}, {e / max(floor, 1e-300):.0f} times "
                 f"the self round trips ({floor:.2g}), while {y.name}'s observations resolve the manifold "
@@ -610,8 +638,7 @@ def decide(
 def _advice(side: SideDiagnostics, short: bool = False) -> str:
     k = 2 * side.n_intrinsic + 1
     obs = f"observe_{side.name.lower()}"
-    text = (f"observe {k} = 2n+1 generic neurons of network {side.name} "
-            f"({obs}={{'layers': {{name: [units]}}}})")
+    text = f"observe {k} = 2n+1 generic neurons of network {side.name} ({obs}={{'layers': {{name: [units]}}}})"
     if short:
         return text + "."
     return f"Add samples, or {text}."
@@ -765,9 +792,14 @@ class Comparison:
             )
         ya, yb = self._observer(x_new)
         b_from_a, a_from_b = self.forward(ya), self.backward(yb)
-        return {"y_a": ya, "y_b": yb, "b_from_a": b_from_a, "a_from_b": a_from_b,
-                "forward_error": summarize_errors(yb, b_from_a),
-                "backward_error": summarize_errors(ya, a_from_b)}
+        return {
+            "y_a": ya,
+            "y_b": yb,
+            "b_from_a": b_from_a,
+            "a_from_b": a_from_b,
+            "forward_error": summarize_errors(yb, b_from_a),
+            "backward_error": summarize_errors(ya, a_from_b),
+        }
 
     def summary(self) -> dict:
         """A flat dict of the headline numbers (for tables and JSON)."""
@@ -860,8 +892,7 @@ def _check_coordinates(n_coordinates, n_intrinsic):
     if n_coordinates is None:
         return None, None
     vals = (n_coordinates, n_coordinates) if np.ndim(n_coordinates) == 0 else tuple(n_coordinates)
-    if len(vals) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
-                                 for v in vals):
+    if len(vals) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in vals):
         raise ValueError(
             "n_coordinates must be a positive integer or a pair (n_a, n_b) of positive integers, "
             f"got {n_coordinates!r}."
@@ -1004,9 +1035,18 @@ def compare_observations(
     n_intrinsic = check_int(n_intrinsic, "n_intrinsic", 1)
     n_coord_a, n_coord_b = _check_coordinates(n_coordinates, n_intrinsic)
     train, test, seed = split_samples(len(ya), test_size=test_size, random_state=random_state)
-    common = {"n_intrinsic": n_intrinsic, "train": train, "test": test, "seed": seed, "x": x,
-              "n_eigenvectors": n_eigenvectors, "jacobian_rcond": rc, "self_check": rule == "calibrated",
-              "dmap_kwargs": dmap_kwargs, "interpolator_kwargs": interpolator_kwargs}
+    common = {
+        "n_intrinsic": n_intrinsic,
+        "train": train,
+        "test": test,
+        "seed": seed,
+        "x": x,
+        "n_eigenvectors": n_eigenvectors,
+        "jacobian_rcond": rc,
+        "self_check": rule == "calibrated",
+        "dmap_kwargs": dmap_kwargs,
+        "interpolator_kwargs": interpolator_kwargs,
+    }
     with _blas_threads():
         a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, cross=yb, **common)
         b = prepare_side(yb, metric_b, name="B", n_coordinates=n_coord_b, cross=ya, **common)
@@ -1020,12 +1060,24 @@ def compare_observations(
         agree_r2 = agree_rms = float("nan")
         aligned = None
     threshold = max(tol, floor_value)
-    verdict, reason = decide(fe, be, a.diagnostics, b.diagnostics, tol=tol, error_floor=floor_value,
-                             margin=margin, rule=rule, n_train=len(train))
+    verdict, reason = decide(
+        fe,
+        be,
+        a.diagnostics,
+        b.diagnostics,
+        tol=tol,
+        error_floor=floor_value,
+        margin=margin,
+        rule=rule,
+        n_train=len(train),
+    )
     if verdict == "equivalent" and agreement_tol is not None and not agree_rms < agreement_tol:
-        verdict, reason = "inconclusive", (
-            f"both directions succeed, but the coordinate agreement RMS {agree_rms:.2g} is not below "
-            f"agreement_tol={agreement_tol:g}."
+        verdict, reason = (
+            "inconclusive",
+            (
+                f"both directions succeed, but the coordinate agreement RMS {agree_rms:.2g} is not below "
+                f"agreement_tol={agreement_tol:g}."
+            ),
         )
     return Comparison(
         verdict=verdict,
@@ -1174,13 +1226,16 @@ def compare(
 
     def observer(x_new):
         xa = np.asarray(x_new, dtype=np.float64)
-        return (observation.observe(net_a, xa, **opts["observe_a"]).y,
-                observation.observe(net_b, xa, **opts["observe_b"]).y)
+        return (
+            observation.observe(net_a, xa, **opts["observe_a"]).y,
+            observation.observe(net_b, xa, **opts["observe_b"]).y,
+        )
 
     oa = observation.observe(net_a, x_arr, jacobian=jac, **tkw, **opts["observe_a"])
     ob = observation.observe(net_b, x_arr, jacobian=jac, **tkw, **opts["observe_b"])
     res = compare_observations(
-        oa.y, ob.y,
+        oa.y,
+        ob.y,
         metric_a=oa.jac if jac else None,
         metric_b=ob.jac if jac else None,
         x=flat,
@@ -1192,6 +1247,8 @@ def compare(
     res._observer = observer
     if estimated:
         res.tangents_estimated = True
-        res.reason += (f" The tangents of the {n_intrinsic}-dimensional manifold were estimated from x by local "
-                       "PCA (pass tangents= for exact ones).")
+        res.reason += (
+            f" The tangents of the {n_intrinsic}-dimensional manifold were estimated from x by local "
+            "PCA (pass tangents= for exact ones)."
+        )
     return res

@@ -28,15 +28,23 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 
+from ._neighbors import (
+    _n_threads,
+    _row_index,
+    _single_threaded_blas,
+    build_tree,
+    metric_knn_distances,
+    radius_graph_csr,
+    spatial_order,
+)
 from ._validation import as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
-from ._neighbors import _n_threads, _row_index, _single_threaded_blas, build_tree, metric_knn_distances, radius_graph_csr, spatial_order
 
 __all__ = ["DiffusionMaps"]
 
@@ -261,9 +269,7 @@ class DiffusionMaps(BaseEstimator):
         self
         """
         if y is not None:
-            raise ValueError(
-                "DiffusionMaps.fit takes no targets: pass the local metric by keyword, fit(Y, metric=M)."
-            )
+            raise ValueError("DiffusionMaps.fit takes no targets: pass the local metric by keyword, fit(Y, metric=M).")
         Y = as_2d_float(Y, "Y")
         self._check_params(len(Y))
         M = _resolve_metric(self.metric, metric, Y, "fit")
@@ -288,7 +294,12 @@ class DiffusionMaps(BaseEstimator):
             )
         exact_eps = isinstance(self.epsilon, str) and M is not None
         G = radius_graph_csr(
-            Y, 2.0 * eps * log_cut, M, tree=tree, presorted=True, n_jobs=self.n_jobs,
+            Y,
+            2.0 * eps * log_cut,
+            M,
+            tree=tree,
+            presorted=True,
+            n_jobs=self.n_jobs,
             kth=self.n_neighbors_epsilon if exact_eps else None,
         )
         if exact_eps:
@@ -460,7 +471,9 @@ class _ThreadedOperator:
             for a, b in zip(self.bounds[:-1], self.bounds[1:]):
                 p0, p1 = S.indptr[a], S.indptr[b]
                 self.parts.append(
-                    sp.csr_matrix((S.data[p0:p1], S.indices[p0:p1], S.indptr[a : b + 1] - p0), shape=(b - a, n), copy=False)
+                    sp.csr_matrix(
+                        (S.data[p0:p1], S.indices[p0:p1], S.indptr[a : b + 1] - p0), shape=(b - a, n), copy=False
+                    )
                 )
             self.pool = ThreadPoolExecutor(len(self.parts))
 

@@ -21,14 +21,9 @@ from math import comb
 
 import numpy as np
 
-from ._validation import (
-    as_2d_float,
-    check_positive,
-    check_random_state,
-    check_same_samples,
-    check_int as _check_int,
-    check_fraction as _check_fraction,
-)
+from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from ._validation import check_fraction as _check_fraction
+from ._validation import check_int as _check_int
 
 __all__ = [
     "count_preimages",
@@ -260,8 +255,7 @@ def false_neighbor_fraction(x, features, *, factor=10.0) -> float:
 # -------------------------------------------------------------- neurons and embedding
 
 
-def choose_neurons(width, k=None, n_intrinsic=1, random_state=0, *, activations=None,
-                   constant_tol=1e-6) -> np.ndarray:
+def choose_neurons(width, k=None, n_intrinsic=1, random_state=0, *, activations=None, constant_tol=1e-6) -> np.ndarray:
     r"""Pick ``k`` distinct units of a layer at random (default :math:`k = 2n+1`).
 
     Parameters
@@ -338,8 +332,8 @@ def _standardise(train: np.ndarray, test: np.ndarray, tol: float = 1e-12):
 
 def _reconstruction_error(x, features, test_size, random_state, interpolator_kwargs) -> float:
     """Worst held-out NRMSE of x predicted from the features by kernel interpolation."""
-    from .measures import nrmse
     from .interpolation import KernelInterpolator
+    from .measures import nrmse
 
     rng = check_random_state(random_state)
     n = len(x)
@@ -428,8 +422,9 @@ def embeds_manifold(x, features, *, tol=0.05, test_size=0.25, random_state=0, in
     return bool(err < tol), err
 
 
-def minimal_embedding_subset(x, features, *, max_k=None, tol=0.05, strategy="greedy", test_size=0.25,
-                             random_state=0, interpolator_kwargs=None):
+def minimal_embedding_subset(
+    x, features, *, max_k=None, tol=0.05, strategy="greedy", test_size=0.25, random_state=0, interpolator_kwargs=None
+):
     r"""The smallest set of feature columns that embeds the input manifold.
 
     Parameters
@@ -488,8 +483,7 @@ def minimal_embedding_subset(x, features, *, max_k=None, tol=0.05, strategy="gre
     default = n_cols if strategy == "greedy" else min(n_cols, 2 * x.shape[1] + 1)
     max_k = default if max_k is None else min(_check_int(max_k, "max_k", 1), n_cols)
     # one split for every subset (a Generator is turned into a fixed seed once)
-    seed = random_state if not isinstance(random_state, np.random.Generator) \
-        else int(random_state.integers(2**31))
+    seed = random_state if not isinstance(random_state, np.random.Generator) else int(random_state.integers(2**31))
 
     def err_of(cols):
         e = _reconstruction_error(x, features[:, list(cols)], test_size, seed, interpolator_kwargs)
@@ -520,7 +514,4 @@ def minimal_embedding_subset(x, features, *, max_k=None, tol=0.05, strategy="gre
             if e < tol:
                 break
     ok = bool(best_err < tol)
-    return {"subset": best, "k": len(best) if ok else None, "nrmse": float(best_err), "embeds": ok,
-            "history": history}
-
-
+    return {"subset": best, "k": len(best) if ok else None, "nrmse": float(best_err), "embeds": ok, "history": history}

@@ -13,14 +13,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
+from sklearn.base import BaseEstimator
 
+from ._neighbors import _single_threaded_blas
 from ._validation import as_2d_float, check_positive, check_random_state
 from .measures import constant_features
-from ._neighbors import _single_threaded_blas
 
 __all__ = ["KernelInterpolator"]
 
@@ -100,11 +100,9 @@ def _grid_search(score, n_i: int, n_j: int):
     best = min(seen, key=lambda p: (seen[p], p))
     while True:
         bi, bj = best
-        visit([
-            (i, j)
-            for i in range(max(0, bi - 1), min(n_i, bi + 2))
-            for j in range(max(0, bj - 1), min(n_j, bj + 2))
-        ])
+        visit(
+            [(i, j) for i in range(max(0, bi - 1), min(n_i, bi + 2)) for j in range(max(0, bj - 1), min(n_j, bj + 2))]
+        )
         new = min(seen, key=lambda p: (seen[p], p))
         if new == best:
             return best[0], best[1], seen[best]
@@ -317,15 +315,21 @@ class KernelInterpolator(BaseEstimator):
         except (TypeError, ValueError):
             vf = np.nan
         if not 0 < vf < 1:
-            raise ValueError(f"validation_fraction must lie strictly between 0 and 1, got {self.validation_fraction!r}.")
+            raise ValueError(
+                f"validation_fraction must lie strictly between 0 and 1, got {self.validation_fraction!r}."
+            )
         grids = []
         for name, value, default in (
             ("scale_multiples", self.scale_multiples, DEFAULT_SCALE_MULTIPLES),
             ("ridge_grid", self.ridge_grid, DEFAULT_RIDGE_GRID),
         ):
             g = default if value is None else np.atleast_1d(np.asarray(value, dtype=float))
-            if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g < 0) or (
-                name == "scale_multiples" and np.any(g <= 0)
+            if (
+                g.ndim != 1
+                or g.size == 0
+                or not np.all(np.isfinite(g))
+                or np.any(g < 0)
+                or (name == "scale_multiples" and np.any(g <= 0))
             ):
                 raise ValueError(f"{name} must be a non-empty 1-D list of positive numbers, got {value!r}.")
             grids.append(g)
@@ -441,9 +445,20 @@ def fit_shared(interpolators, Z, targets) -> list:
 
 
 def _params(g) -> dict:
-    return {k: getattr(g, k) for k in ("length_scale", "ridge", "n_centers", "validation_fraction",
-                                       "scale_multiples", "ridge_grid", "standardize", "random_state")
-            if hasattr(g, k)}
+    return {
+        k: getattr(g, k)
+        for k in (
+            "length_scale",
+            "ridge",
+            "n_centers",
+            "validation_fraction",
+            "scale_multiples",
+            "ridge_grid",
+            "standardize",
+            "random_state",
+        )
+        if hasattr(g, k)
+    }
 
 
 def _same_params(a: dict, b: dict) -> bool:
@@ -476,9 +491,7 @@ def _fit_shared(interpolators, Z, targets) -> list:
         sd = Z.std(axis=0)
         const = np.flatnonzero(constant_features(Z))
         if const.size:
-            raise ValueError(
-                f"Z coordinate(s) {const.tolist()} are constant; drop them or use standardize=False."
-            )
+            raise ValueError(f"Z coordinate(s) {const.tolist()} are constant; drop them or use standardize=False.")
         z_scale = sd
     else:
         z_scale = np.ones(m)
@@ -525,7 +538,7 @@ def _fit_shared(interpolators, Z, targets) -> list:
             pred = solver.predict(Zs[val], coef)
             out = []
             for t, F in enumerate(Fs):
-                p = pred[:, cols[t]:cols[t + 1]] + F_tr_means[t]
+                p = pred[:, cols[t] : cols[t + 1]] + F_tr_means[t]
                 err = np.sqrt(np.mean((p - F[val]) ** 2, axis=0))[actives[t]] / f_stds[t][actives[t]]
                 value = float(np.mean(err)) if err.size else np.inf
                 out.append(value if np.isfinite(value) else np.inf)
@@ -570,7 +583,7 @@ def _fit_shared(interpolators, Z, targets) -> list:
             start = 0
             for t in ts:
                 g, p = interpolators[t], Fs[t].shape[1]
-                g.dual_coef_ = coef[:, start:start + p]
+                g.dual_coef_ = coef[:, start : start + p]
                 start += p
                 g.centers_, g._gamma = solver.centers, solver.gamma
         del solver
@@ -581,4 +594,3 @@ def _fit_shared(interpolators, Z, targets) -> list:
         g.n_features_in_ = m
         g.n_outputs_ = Fs[t].shape[1]
     return list(interpolators)
-

@@ -330,8 +330,14 @@ def summarize_errors(
     ok = np.isfinite(err)
     n_constant = int((~ok).sum())
     if not ok.any():
-        return {"median_nrmse": float("nan"), "max_nrmse": float("nan"), "max_nrmse_all": float("nan"),
-                "relative": float("nan"), "n_constant": n_constant, "n_near_constant": 0}
+        return {
+            "median_nrmse": float("nan"),
+            "max_nrmse": float("nan"),
+            "max_nrmse_all": float("nan"),
+            "relative": float("nan"),
+            "n_constant": n_constant,
+            "n_near_constant": 0,
+        }
     near = near_constant_features(y_true, near_constant_rel, constant_tol=constant_tol)
     keep = ok & ~near
     return {

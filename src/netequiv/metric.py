@@ -251,9 +251,7 @@ def _as_real(x, name: str, shape: str) -> np.ndarray:
 def _as_jacobians(jacobians) -> np.ndarray:
     J = _as_real(jacobians, "jacobians", "(N, d, n)")
     if J.ndim != 3:
-        raise ValueError(
-            f"jacobians must have shape (N, d, n) = (samples, observed features, inputs), got {J.shape}."
-        )
+        raise ValueError(f"jacobians must have shape (N, d, n) = (samples, observed features, inputs), got {J.shape}.")
     if J.shape[0] < 1 or J.shape[1] < 1 or J.shape[2] < 1:
         raise ValueError(f"jacobians has an empty axis: shape {J.shape}.")
     if not np.isfinite(J).all():
@@ -429,15 +427,20 @@ def metric_from_bursts(
     if n_intrinsic is None:
         n_intrinsic = _intrinsic_dim_from_singular_values(s, 10.0, complete=False, what="burst covariances")
     n = _check_n(n_intrinsic, min(B.shape[2], B.shape[1]))
-    return _metric_from_factors(U, s, n, check_positive(rcond, "rcond"),
-                                check_positive(normal_penalty, "normal_penalty"), degenerate, "burst covariances")
+    return _metric_from_factors(
+        U,
+        s,
+        n,
+        check_positive(rcond, "rcond"),
+        check_positive(normal_penalty, "normal_penalty"),
+        degenerate,
+        "burst covariances",
+    )
 
 
 def _check_n(n_intrinsic, limit: int) -> int:
     if not isinstance(n_intrinsic, (int, np.integer)) or n_intrinsic < 1:
         raise ValueError(f"n_intrinsic must be a positive integer, got {n_intrinsic!r}.")
     if n_intrinsic > limit:
-        raise ValueError(
-            f"n_intrinsic={n_intrinsic} exceeds the rank a Jacobian of this shape can have ({limit})."
-        )
+        raise ValueError(f"n_intrinsic={n_intrinsic} exceeds the rank a Jacobian of this shape can have ({limit}).")
     return int(n_intrinsic)

@@ -33,12 +33,7 @@ from ._validation import as_2d_float, check_int, check_positive, check_random_st
 
 __all__ = ["Observation", "burst_observations", "estimate_tangents", "jacobian", "observe"]
 
-_DTYPES = {
-    "float64": torch.float64,
-    "double": torch.float64,
-    "float32": torch.float32,
-    "float": torch.float32,
-}
+_DTYPES = {"float64": torch.float64, "double": torch.float64, "float32": torch.float32, "float": torch.float32}
 
 
 @dataclass
@@ -685,8 +680,7 @@ def jacobian(func: Callable, x, *, tangents=None, dtype="float64", batch_size: i
     except Exception as exc:
         what = f"{x.shape[1]} features" if x.ndim == 2 else f"input shape {tuple(x.shape[1:])}"
         raise ValueError(
-            f"func could not be evaluated on x with {what} ({type(exc).__name__}: {exc}); "
-            "check the input dimension."
+            f"func could not be evaluated on x with {what} ({type(exc).__name__}: {exc}); check the input dimension."
         ) from exc
     d = int(_as_matrix(out0, "func", 1).shape[1])
 
@@ -702,13 +696,7 @@ def jacobian(func: Callable, x, *, tangents=None, dtype="float64", batch_size: i
 
 
 def burst_observations(
-    func: Callable,
-    x,
-    *,
-    n_burst: int = 32,
-    sigma: float = 1e-3,
-    random_state=0,
-    batch_size: int | None = None,
+    func: Callable, x, *, n_burst: int = 32, sigma: float = 1e-3, random_state=0, batch_size: int | None = None
 ) -> np.ndarray:
     """Evaluate a black-box map on small Gaussian bursts around each input sample.
 

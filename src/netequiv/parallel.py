@@ -61,12 +61,7 @@ def all_pairs(n: int, *, ordered: bool = True, diagonal: bool = False) -> list[t
     [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
     """
     n = _check_int(n, "n", 1)
-    return [
-        (i, j)
-        for i in range(n)
-        for j in range(n)
-        if (i != j or diagonal) and (ordered or i <= j)
-    ]
+    return [(i, j) for i in range(n) for j in range(n) if (i != j or diagonal) and (ordered or i <= j)]
 
 
 def _check_pairs(pairs, n: int) -> list[tuple[int, int]]:
@@ -270,10 +265,18 @@ def _run(client, func, items, pairs, retries, progress) -> list[dict]:
         except Exception as caught:  # cancelled/lost between the status check and the fetch
             exc = caught
         if exc is None:
-            return {"ok": False, "seconds": math.nan, "traceback": "",
-                    "error": f"task {fut.status}: its worker or input data was lost"}
-        return {"ok": False, "seconds": math.nan, "error": f"{type(exc).__name__}: {exc}",
-                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+            return {
+                "ok": False,
+                "seconds": math.nan,
+                "traceback": "",
+                "error": f"task {fut.status}: its worker or input data was lost",
+            }
+        return {
+            "ok": False,
+            "seconds": math.nan,
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        }
 
     meta = {}
     for i, j in pairs:
@@ -290,8 +293,12 @@ def _run(client, func, items, pairs, retries, progress) -> list[dict]:
                 try:
                     new = submit(i, j)
                 except Exception as exc:  # the cluster cannot take more work: report, do not raise
-                    out = {"ok": False, "seconds": math.nan, "error": f"{type(exc).__name__}: {exc}",
-                           "traceback": traceback.format_exc()}
+                    out = {
+                        "ok": False,
+                        "seconds": math.nan,
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "traceback": traceback.format_exc(),
+                    }
                 else:
                     meta[new] = (i, j, attempt + 1)
                     stream.add(new)

@@ -155,9 +155,7 @@ def llr_residuals(psi, *, bandwidth="auto", n_samples: int = 2000, random_state=
         raise ValueError(f"n_samples must be an integer >= 3, got {n_samples!r}.")
     zero = np.flatnonzero(~np.any(psi != 0, axis=0))
     if zero.size:
-        raise ValueError(
-            f"psi column {int(zero[0])} is identically zero; pass non-trivial eigenvectors only."
-        )
+        raise ValueError(f"psi column {int(zero[0])} is identically zero; pass non-trivial eigenvectors only.")
 
     if len(psi) > n_samples:
         rng = check_random_state(random_state)

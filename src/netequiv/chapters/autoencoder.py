@@ -340,7 +340,10 @@ def train_autoencoder(
 
 @torch.no_grad()
 def _rmse(model: ConvAutoencoder, x: torch.Tensor, batch_size: int) -> float:
-    sq = sum(float(torch.sum((model(x[i : i + batch_size]) - x[i : i + batch_size]) ** 2)) for i in range(0, len(x), batch_size))
+    sq = sum(
+        float(torch.sum((model(x[i : i + batch_size]) - x[i : i + batch_size]) ** 2))
+        for i in range(0, len(x), batch_size)
+    )
     return float(np.sqrt(sq / x.numel()))
 
 

@@ -235,8 +235,9 @@ def mushroom(u, *, jacobian: bool = False):
     return y, J
 
 
-def random_tanh_params(n_features: int = 5, n_inputs: int = 2, *, scale: float = 1.5,
-                       bias_scale: float = 0.5, random_state=0):
+def random_tanh_params(
+    n_features: int = 5, n_inputs: int = 2, *, scale: float = 1.5, bias_scale: float = 0.5, random_state=0
+):
     r"""Gaussian weights :math:`W` (``scale`` :math:`\times N(0,1)`) and bias :math:`b` for :func:`tanh_map`.
 
     Returns
@@ -389,8 +390,9 @@ class KnnTruncation:
     epsilon: float
 
 
-def knn_truncated_kernel_check(Y, metric, epsilon: float, *, n_neighbors: int = 64,
-                               n_components: int = 2, kernel_cutoff: float = 1e-8) -> KnnTruncation:
+def knn_truncated_kernel_check(
+    Y, metric, epsilon: float, *, n_neighbors: int = 64, n_components: int = 2, kernel_cutoff: float = 1e-8
+) -> KnnTruncation:
     r"""What a Euclidean ``k``-nearest-neighbour candidate set does to an anisotropic kernel.
 
     A demonstration of a pitfall (the book's Mahalanobis chapter), not a method to use:
@@ -442,9 +444,7 @@ def knn_truncated_kernel_check(Y, metric, epsilon: float, *, n_neighbors: int = 
     eps = check_positive(epsilon, "epsilon")
     k = n_neighbors
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not (n_components + 2 <= k <= N):
-        raise ValueError(
-            f"n_neighbors must be an integer with n_components + 2 <= n_neighbors <= N, got {k!r}."
-        )
+        raise ValueError(f"n_neighbors must be an integer with n_components + 2 <= n_neighbors <= N, got {k!r}.")
     if metric.n_samples != N or metric.n_features != Y.shape[1]:
         raise ValueError(
             f"the local metric is for {metric.n_samples} samples of dimension {metric.n_features}, "
@@ -469,8 +469,9 @@ def knn_truncated_kernel_check(Y, metric, epsilon: float, *, n_neighbors: int = 
     q = np.asarray(K.sum(axis=1)).ravel()
     Kt = (sp.diags(1.0 / q) @ K @ sp.diags(1.0 / q)).tocsr()
     dh = 1.0 / np.sqrt(np.asarray(Kt.sum(axis=1)).ravel())
-    vals, vecs = eigsh(sp.diags(dh) @ Kt @ sp.diags(dh), k=n_components + 1, which="LA",
-                       v0=np.linspace(0.5, 1.5, N), tol=1e-10)
+    vals, vecs = eigsh(
+        sp.diags(dh) @ Kt @ sp.diags(dh), k=n_components + 1, which="LA", v0=np.linspace(0.5, 1.5, N), tol=1e-10
+    )
     order = np.argsort(vals)[::-1]
     psi = (vecs[:, order] * dh[:, None])[:, 1:]
     psi *= np.sign(psi[np.argmax(np.abs(psi), axis=0), np.arange(n_components)])

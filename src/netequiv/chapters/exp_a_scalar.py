@@ -25,15 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import (
-    as_2d_float,
-    check_positive,
-    check_random_state,
-    check_same_samples,
-    check_int as _check_int,
-)
+from .._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from .._validation import check_int as _check_int
 
 __all__ = [
+    "CLOSING_COLUMNS",
+    "CLOSING_TABLE",
+    "closing_table",
     "ScalarTarget",
     "TARGETS",
     "get_target",
@@ -87,8 +85,7 @@ _FUNCS = {
     # f' = 3 sech^2(3x - 1) + 0.5 >= 0.5: strictly increasing
     "monotone": (lambda x: np.tanh(3 * x - 1) + 0.5 * x, lambda x: 3 / np.cosh(3 * x - 1) ** 2 + 0.5),
     # f' = 6 f (1 - f) > 0: strictly increasing, an S shape with flat ends
-    "logistic": (lambda x: 1 / (1 + np.exp(-6 * (x - 0.5))),
-                 lambda x: 1.5 / np.cosh(3 * (x - 0.5)) ** 2),
+    "logistic": (lambda x: 1 / (1 + np.exp(-6 * (x - 0.5))), lambda x: 1.5 / np.cosh(3 * (x - 0.5)) ** 2),
     # two turning points, x = 1/4 and x = 3/4
     "sine": (lambda x: np.sin(2 * np.pi * x), lambda x: 2 * np.pi * np.cos(2 * np.pi * x)),
     # one turning point, x = 1/2: folds x onto 1 - x
@@ -221,9 +218,17 @@ class TrainedNet:
     cache_hit: bool
 
 
-def train_scalar_nets(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int = 2000,
-                      polish_iter: int = 300, random_state: int = 0, cache: bool = True,
-                      progress: bool = True) -> dict:
+def train_scalar_nets(
+    specs=None,
+    *,
+    n_train: int = 400,
+    n_test: int = 2000,
+    epochs: int = 2000,
+    polish_iter: int = 300,
+    random_state: int = 0,
+    cache: bool = True,
+    progress: bool = True,
+) -> dict:
     r"""Train (or load from the cache) the networks of the chapter and measure their test error.
 
     Parameters
@@ -271,12 +276,27 @@ def train_scalar_nets(specs=None, *, n_train: int = 400, n_test: int = 2000, epo
     for name, spec in specs.items():
         x, y = scalar_data(spec.target, n_train, random_state=seed)
         xt, yt = scalar_data(spec.target, n_test, random_state=seed + 1)
-        model, info = fit_mlp(x, y, hidden=spec.hidden, activation=spec.activation, seed=spec.seed,
-                              epochs=epochs, polish_iter=polish_iter, cache=cache, name=f"scalar-{name}",
-                              progress=progress)
-        out[name] = TrainedNet(name, spec, model, float(info["train_relative_rmse"]),
-                               float(model_rmse(model, xt, yt)["relative_rmse"]), float(info["time_s"]),
-                               bool(info["cache_hit"]))
+        model, info = fit_mlp(
+            x,
+            y,
+            hidden=spec.hidden,
+            activation=spec.activation,
+            seed=spec.seed,
+            epochs=epochs,
+            polish_iter=polish_iter,
+            cache=cache,
+            name=f"scalar-{name}",
+            progress=progress,
+        )
+        out[name] = TrainedNet(
+            name,
+            spec,
+            model,
+            float(info["train_relative_rmse"]),
+            float(model_rmse(model, xt, yt)["relative_rmse"]),
+            float(info["time_s"]),
+            bool(info["cache_hit"]),
+        )
     return out
 
 
@@ -495,9 +515,21 @@ def _reason(embeds: bool, gap: float, flat: float, gap_tol: float, flat_tol: flo
     return "other"
 
 
-def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None, ks=(1, 2, 3, 4, 5),
-                 n_trials: int = 5, random_state: int = 0, gap_tol: float = 0.03, flat_tol: float = 0.3,
-                 progress: bool = True, **compare_kwargs) -> dict:
+def neuron_sweep(
+    net_a,
+    net_b,
+    x,
+    *,
+    layer_a: str,
+    observe_b: dict | None = None,
+    ks=(1, 2, 3, 4, 5),
+    n_trials: int = 5,
+    random_state: int = 0,
+    gap_tol: float = 0.03,
+    flat_tol: float = 0.3,
+    progress: bool = True,
+    **compare_kwargs,
+) -> dict:
     r"""Error of :math:`T` from ``k`` randomly chosen neurons of A to B, for ``k`` in ``ks``.
 
     For each ``k`` and trial, ``k`` distinct units of ``layer_a`` are drawn
@@ -563,9 +595,9 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None
     """
     from tqdm import tqdm
 
-    from ..observation import observe
     from ..comparison import compare_observations
     from ..embedding import choose_neurons
+    from ..observation import observe
 
     x = as_2d_float(x, "x", min_samples=20)
     ks_arr = np.asarray(ks)
@@ -576,31 +608,53 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, observe_b: dict | None = None
     full = observe(net_a, x, layers=[layer_a], output=False, jacobian=True)
     prof = unit_profile(x, full.y, full.jac)
     ob = observe(net_b, x, jacobian=True, **(observe_b or {}))
-    keys = ("k", "units", "forward_median", "forward_max", "backward_max", "equivalent", "fold_gap",
-            "min_speed", "n_folded", "flat_fraction", "reason")
+    keys = (
+        "k",
+        "units",
+        "forward_median",
+        "forward_max",
+        "backward_max",
+        "equivalent",
+        "fold_gap",
+        "min_speed",
+        "n_folded",
+        "flat_fraction",
+        "reason",
+    )
     rows = {key: [] for key in keys}
     jobs = [(int(k), t) for k in ks_arr for t in range(n_trials)]
     for k, trial in tqdm(jobs, desc="neuron subsets", disable=not progress, leave=False):
         units = choose_neurons(full.y.shape[1], k, 1, seed + 1000 * k + trial, activations=full.y)
         ya, ja = full.y[:, units], full.jac[:, units]
-        res = compare_observations(ya, ob.y, metric_a=ja, metric_b=ob.jac, n_intrinsic=1,
-                                   random_state=seed, **compare_kwargs)
+        res = compare_observations(
+            ya, ob.y, metric_a=ja, metric_b=ob.jac, n_intrinsic=1, random_state=seed, **compare_kwargs
+        )
         gap = fold_gap(x, ya, ja)
         flat_sets = np.abs(ja[:, :, 0]) <= 0.05 * (prof["range"][units] / np.ptp(x))[None, :]
         flat = float(flat_sets.all(axis=1).mean())
         n_folded = int((~prof["monotone"][units]).sum())
-        values = (k, units.tolist(), res.forward_error["median_nrmse"], res.forward_error["max_nrmse"],
-                  res.backward_error["max_nrmse"], bool(res.equivalent), gap,
-                  min_relative_speed(ja, ya), n_folded, flat,
-                  _reason(res.equivalent, gap, flat, gap_tol, flat_tol))
+        values = (
+            k,
+            units.tolist(),
+            res.forward_error["median_nrmse"],
+            res.forward_error["max_nrmse"],
+            res.backward_error["max_nrmse"],
+            bool(res.equivalent),
+            gap,
+            min_relative_speed(ja, ya),
+            n_folded,
+            flat,
+            _reason(res.equivalent, gap, flat, gap_tol, flat_tol),
+        )
         for key, v in zip(keys, values):
             rows[key].append(v)
     rows["profile"] = prof
     return rows
 
 
-def subset_fold_gaps(x, activations, jacobians, k: int, *, n_subsets: int = 200, random_state: int = 0,
-                     min_separation: float = 0.1) -> np.ndarray:
+def subset_fold_gaps(
+    x, activations, jacobians, k: int, *, n_subsets: int = 200, random_state: int = 0, min_separation: float = 0.1
+) -> np.ndarray:
     r""":func:`fold_gap` (local metric) of random ``k``-subsets of a layer's units, without any fit.
 
     Parameters
@@ -653,8 +707,9 @@ def subset_fold_gaps(x, activations, jacobians, k: int, *, n_subsets: int = 200,
     if J.ndim == 3 and J.shape[2] == 1:
         J = J[:, :, 0]
     if J.shape != acts.shape:
-        raise ValueError(f"jacobians must have shape (N, width) or (N, width, 1) = {acts.shape}, got "
-                         f"{np.shape(jacobians)}.")
+        raise ValueError(
+            f"jacobians must have shape (N, width) or (N, width, 1) = {acts.shape}, got {np.shape(jacobians)}."
+        )
     n_subsets = _check_int(n_subsets, "n_subsets", 1)
     seed = _check_int(random_state, "random_state", 0)
     gaps = np.empty(n_subsets)
@@ -749,3 +804,66 @@ def markdown_table(rows, columns: dict, *, float_format: str = ".1e") -> str:
             cells.append(format(v, float_format) if isinstance(v, float) else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+#: The comparisons of the chapter's closing table: key -> (pair, observed of A, observed of B,
+#: the paper's claim the row supports).  ``{units}`` is filled in by :func:`closing_table`.
+CLOSING_TABLE = {
+    "monotone": ("A_monotone / B_monotone", "output", "output", "same invertible function: T and its inverse exist"),
+    "fold": (
+        "A_sine / B_monotone",
+        "output",
+        "output",
+        "a folded output cannot be mapped to an injective one (one-directional)",
+    ),
+    "same_fold": ("A_sine / B_sine", "output", "output", "identical folds: the outputs are functions of each other"),
+    "output_vs_layer": (
+        "A_sine / B_sine",
+        "output",
+        "output + 64 units of act2",
+        "the output alone does not embed the input",
+    ),
+    "whitney": (
+        "A_sine / B_sine",
+        "units {units} of act2",
+        "output + 64 units of act2",
+        "Whitney: 2n+1 = 3 neurons embed the interval",
+    ),
+    "different_monotone": (
+        "A_monotone / C_logistic",
+        "output",
+        "output",
+        "different but injective functions are equivalent",
+    ),
+    "different_folds": ("A_sine / D_bump", "output", "output", "different folds: no map in either direction"),
+}
+
+#: Column titles of the closing table (:func:`markdown_table`).
+CLOSING_COLUMNS = {
+    "pair": "pair",
+    "observed": "observed units",
+    "error_a_to_b": "error A->B",
+    "error_b_to_a": "error B->A",
+    "verdict": "verdict",
+    "claim": "paper's claim",
+}
+
+
+def closing_table(results: dict, **fill) -> list:
+    """The rows of the chapter's closing table: :func:`comparison_row` of every key of
+    :data:`CLOSING_TABLE` in ``results`` (key -> :class:`~netequiv.comparison.Comparison`),
+    with ``fill`` substituted into the observed-unit texts (e.g. ``units=[3, 7, 9]``).
+
+    Raises
+    ------
+    ValueError
+        ``"unknown comparisons ..."`` for keys that are not in :data:`CLOSING_TABLE`.
+    """
+    unknown = sorted(set(results) - set(CLOSING_TABLE))
+    if unknown:
+        raise ValueError(f"unknown comparisons {unknown}; the table knows {sorted(CLOSING_TABLE)}.")
+    rows = []
+    for key, res in results.items():
+        pair, obs_a, obs_b, claim = CLOSING_TABLE[key]
+        rows.append(comparison_row(pair, obs_a.format(**fill), obs_b.format(**fill), res, claim))
+    return rows

@@ -27,12 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_2d_float, check_positive, check_random_state, check_int as _check_int
+from .._validation import as_2d_float, check_positive, check_random_state
+from .._validation import check_int as _check_int
+from ..comparison import IntrinsicCoordinates, intrinsic_coordinates
 from ..metric import metric_from_jacobians
 from ..selection import align_embeddings
-from ..comparison import IntrinsicCoordinates, intrinsic_coordinates
 
 __all__ = [
+    "CLOSING_COLUMNS",
+    "CLOSING_TABLE",
+    "closing_table",
     "SIDE",
     "FIELD_ARCHITECTURES",
     "SCALAR_ARCHITECTURES",
@@ -381,8 +385,15 @@ def _fit_pair(tasks, archs, prefix, n_train, epochs, polish_iter, side, random_s
     for name, task in zip("AB", tasks):
         arch = archs[name]
         net, info = fit_mlp(
-            x, task(x), hidden=arch["hidden"], activation=arch["activation"], seed=seed,
-            epochs=epochs, polish_iter=polish_iter, name=f"{prefix}-{name.lower()}", progress=progress,
+            x,
+            task(x),
+            hidden=arch["hidden"],
+            activation=arch["activation"],
+            seed=seed,
+            epochs=epochs,
+            polish_iter=polish_iter,
+            name=f"{prefix}-{name.lower()}",
+            progress=progress,
         )
         info = dict(info, test_relative_rmse=model_rmse(net, x_test, task(x_test))["relative_rmse"])
         nets.append(net)
@@ -391,8 +402,15 @@ def _fit_pair(tasks, archs, prefix, n_train, epochs, polish_iter, side, random_s
     return NetworkPair(nets[0], nets[1], infos[0], infos[1], layers[0], layers[1])
 
 
-def fit_field_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int = 200, side: float = SIDE,
-                   random_state: int = 0, progress: bool = True) -> NetworkPair:
+def fit_field_pair(
+    *,
+    n_train: int = 2000,
+    epochs: int = 1000,
+    polish_iter: int = 200,
+    side: float = SIDE,
+    random_state: int = 0,
+    progress: bool = True,
+) -> NetworkPair:
     r"""Train network A on :func:`mushroom_field` and network B on :func:`tanh_field`.
 
     Parameters
@@ -434,12 +452,28 @@ def fit_field_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int 
     >>> pair.info_a["test_relative_rmse"] < 0.05                                          # doctest: +SKIP
     True
     """
-    return _fit_pair((mushroom_field, tanh_field), FIELD_ARCHITECTURES, "expb-field", n_train, epochs,
-                     polish_iter, side, random_state, progress)
+    return _fit_pair(
+        (mushroom_field, tanh_field),
+        FIELD_ARCHITECTURES,
+        "expb-field",
+        n_train,
+        epochs,
+        polish_iter,
+        side,
+        random_state,
+        progress,
+    )
 
 
-def fit_scalar_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int = 200, side: float = SIDE,
-                    random_state: int = 0, progress: bool = True) -> NetworkPair:
+def fit_scalar_pair(
+    *,
+    n_train: int = 2000,
+    epochs: int = 1000,
+    polish_iter: int = 200,
+    side: float = SIDE,
+    random_state: int = 0,
+    progress: bool = True,
+) -> NetworkPair:
     r"""Train two networks of different architectures on :func:`scalar_function`.
 
     Parameters
@@ -464,15 +498,31 @@ def fit_scalar_pair(*, n_train: int = 2000, epochs: int = 1000, polish_iter: int
     >>> pair.last_hidden_a, pair.last_hidden_b                                            # doctest: +SKIP
     ('act3', 'act2')
     """
-    return _fit_pair((scalar_function, scalar_function), SCALAR_ARCHITECTURES, "expb-scalar", n_train, epochs,
-                     polish_iter, side, random_state, progress)
+    return _fit_pair(
+        (scalar_function, scalar_function),
+        SCALAR_ARCHITECTURES,
+        "expb-scalar",
+        n_train,
+        epochs,
+        polish_iter,
+        side,
+        random_state,
+        progress,
+    )
 
 
 # --------------------------------------------------------------------------- measurements
 
 
-def embedding_agreement(x, observations: dict, *, n_intrinsic: int = 2, n_eigenvectors: int = 10,
-                        random_state=0, dmap_kwargs: dict | None = None) -> dict:
+def embedding_agreement(
+    x,
+    observations: dict,
+    *,
+    n_intrinsic: int = 2,
+    n_eigenvectors: int = 10,
+    random_state=0,
+    dmap_kwargs: dict | None = None,
+) -> dict:
     r"""How well do diffusion-map coordinates of observations match those of the input?
 
     Parameters
@@ -550,8 +600,9 @@ def embedding_agreement(x, observations: dict, *, n_intrinsic: int = 2, n_eigenv
             raise ValueError(f"observation {name!r} has {n_obs} samples but x has {len(x)}; use the same inputs.")
         prepared[name] = obs
     dk = dict(dmap_kwargs or {})
-    ref = intrinsic_coordinates(x, n_intrinsic=n_intrinsic, n_eigenvectors=n_eigenvectors,
-                                random_state=random_state, **dk)
+    ref = intrinsic_coordinates(
+        x, n_intrinsic=n_intrinsic, n_eigenvectors=n_eigenvectors, random_state=random_state, **dk
+    )
     out: dict = {"reference": ref}
     for name, obs in prepared.items():
         try:
@@ -560,20 +611,34 @@ def embedding_agreement(x, observations: dict, *, n_intrinsic: int = 2, n_eigenv
             else:
                 y, jac = obs
                 metric = None if jac is None else metric_from_jacobians(jac, n_intrinsic=n_intrinsic)
-                coords = intrinsic_coordinates(y, metric, n_intrinsic=n_intrinsic, n_eigenvectors=n_eigenvectors,
-                                               random_state=random_state, **dk)
+                coords = intrinsic_coordinates(
+                    y, metric, n_intrinsic=n_intrinsic, n_eigenvectors=n_eigenvectors, random_state=random_state, **dk
+                )
             al = align_embeddings(ref.coords, coords.coords)
-            out[name] = {"r2": float(al.r2), "aligned": al.aligned, "selected": coords.selected.tolist(),
-                         "error": None}
+            out[name] = {"r2": float(al.r2), "aligned": al.aligned, "selected": coords.selected.tolist(), "error": None}
         except (ValueError, FloatingPointError) as exc:
-            out[name] = {"r2": float("nan"), "aligned": np.full((len(x), n_intrinsic), np.nan), "selected": [],
-                         "error": str(exc)}
+            out[name] = {
+                "r2": float("nan"),
+                "aligned": np.full((len(x), n_intrinsic), np.nan),
+                "selected": [],
+                "error": str(exc),
+            }
     return out
 
 
-def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0.2, random_state=0,
-                  jacobian_rcond: float = 1e-2, n_eigenvectors: int = 10, dmap_kwargs: dict | None = None,
-                  interpolator_kwargs: dict | None = None) -> dict:
+def one_way_error(
+    y_a,
+    jac_a,
+    y_b,
+    *,
+    n_intrinsic: int = 2,
+    test_size: float = 0.2,
+    random_state=0,
+    jacobian_rcond: float = 1e-2,
+    n_eigenvectors: int = 10,
+    dmap_kwargs: dict | None = None,
+    interpolator_kwargs: dict | None = None,
+) -> dict:
     r"""Held-out error of :math:`T = G_B \circ \Phi_A`: B's observations predicted from A's.
 
     Parameters
@@ -656,18 +721,49 @@ def one_way_error(y_a, jac_a, y_b, *, n_intrinsic: int = 2, test_size: float = 0
         )
     train, test, seed = split_samples(len(ya), test_size=test_size, random_state=random_state)
     n_coords = min(n_intrinsic, ya.shape[1])
-    side = prepare_side(ya, J, name="A", n_intrinsic=n_intrinsic, n_coordinates=n_coords, train=train, test=test,
-                        seed=seed, n_eigenvectors=n_eigenvectors, jacobian_rcond=check_positive(jacobian_rcond, "jacobian_rcond"), dmap_kwargs=dmap_kwargs,
-                        interpolator_kwargs=interpolator_kwargs, self_check=False, cross=yb)
+    side = prepare_side(
+        ya,
+        J,
+        name="A",
+        n_intrinsic=n_intrinsic,
+        n_coordinates=n_coords,
+        train=train,
+        test=test,
+        seed=seed,
+        n_eigenvectors=n_eigenvectors,
+        jacobian_rcond=check_positive(jacobian_rcond, "jacobian_rcond"),
+        dmap_kwargs=dmap_kwargs,
+        interpolator_kwargs=interpolator_kwargs,
+        self_check=False,
+        cross=yb,
+    )
     pred, summary = side.cross_prediction, side.cross_error
-    return {**summary, "n_coords": n_coords, "selected": side.coords.selected.tolist(), "prediction": pred,
-            "test_index": test, "train_index": train}
+    return {
+        **summary,
+        "n_coords": n_coords,
+        "selected": side.coords.selected.tolist(),
+        "prediction": pred,
+        "test_index": test,
+        "train_index": train,
+    }
 
 
-def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8), n_trials: int = 5,
-                 n_intrinsic: int | None = None, test_size: float = 0.2, random_state: int = 0,
-                 dmap_kwargs: dict | None = None, interpolator_kwargs: dict | None = None,
-                 progress: bool = True) -> dict:
+def neuron_sweep(
+    net_a,
+    net_b,
+    x,
+    *,
+    layer_a: str,
+    layer_b: str,
+    ks=range(1, 8),
+    n_trials: int = 5,
+    n_intrinsic: int | None = None,
+    test_size: float = 0.2,
+    random_state: int = 0,
+    dmap_kwargs: dict | None = None,
+    interpolator_kwargs: dict | None = None,
+    progress: bool = True,
+) -> dict:
     r"""Error of :math:`T`, from ``k`` random neurons of A to B's whole layer and output, against ``k``.
 
     Parameters
@@ -727,8 +823,8 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
     """
     from tqdm import tqdm
 
-    from ..observation import observe
     from ..embedding import choose_neurons
+    from ..observation import observe
 
     x = as_2d_float(x, "x")
     ks_arr = np.asarray(list(ks))
@@ -750,16 +846,30 @@ def neuron_sweep(net_a, net_b, x, *, layer_a: str, layer_b: str, ks=range(1, 8),
                 u = choose_neurons(width, int(k), n, offset + t, activations=acts.y)
                 row.append(u)
                 try:
-                    res = one_way_error(acts.y[:, u], acts.jac[:, u], target.y, n_intrinsic=n,
-                                        test_size=test_size, random_state=offset, dmap_kwargs=dmap_kwargs,
-                                        interpolator_kwargs=interpolator_kwargs)
+                    res = one_way_error(
+                        acts.y[:, u],
+                        acts.jac[:, u],
+                        target.y,
+                        n_intrinsic=n,
+                        test_size=test_size,
+                        random_state=offset,
+                        dmap_kwargs=dmap_kwargs,
+                        interpolator_kwargs=interpolator_kwargs,
+                    )
                     rel[a, t], mx[a, t] = res["relative"], res["max_nrmse"]
                 except ValueError as exc:
                     failures.append((int(k), t, str(exc)))
                 bar.update(1)
             units.append(row)
-    return {"ks": ks_arr.astype(int), "relative": rel, "max_nrmse": mx, "units": units, "failures": failures,
-            "median_relative": np.median(rel, axis=1), "target_names": target.names}
+    return {
+        "ks": ks_arr.astype(int),
+        "relative": rel,
+        "max_nrmse": mx,
+        "units": units,
+        "failures": failures,
+        "median_relative": np.median(rel, axis=1),
+        "target_names": target.names,
+    }
 
 
 def verdict_text(summary: dict, *, agreement_tol: float = 0.1) -> str:
@@ -813,3 +923,56 @@ def verdict_text(summary: dict, *, agreement_tol: float = 0.1) -> str:
     if rms is not None and not float(rms) < agreement_tol:
         reasons.append(f"coordinate RMS {float(rms):.2f} >= {agreement_tol:g}")
     return "equivalent" if not reasons else f"not equivalent ({'; '.join(reasons)})"
+
+
+#: The chapter's closing table: key -> (pair, the claim the row supports).
+CLOSING_TABLE = {
+    "fields": (
+        "fields: A (mushroom) vs B (tanh field)",
+        "intrinsic coordinates are observation independent; $T$, $T^{-1}$ exist between equivalent networks",
+    ),
+    "fields_euclidean": ("same pair", "without the metric the coordinates depend on the observation"),
+    "output_alone": (
+        "scalar: A vs B",
+        "a non-injective observation cannot give $n$ coordinates; the relation is one-way",
+    ),
+    "k5": ("scalar: A vs B", "Whitney: $2n + 1 = 5$ generic neurons suffice to reconstruct the other network"),
+}
+
+#: Column titles of the closing table.
+CLOSING_COLUMNS = {
+    "pair": "pair",
+    "observed": "observed units",
+    "fwd": "error A→B",
+    "bwd": "error B→A",
+    "verdict": "verdict",
+    "claim": "claim supported",
+}
+
+
+def closing_table(rows: dict) -> list:
+    """Rows of the chapter's closing table from ``key -> (observed units, Comparison.summary())``
+    for keys of :data:`CLOSING_TABLE`: relative held-out errors both ways and the verdict.
+
+    Raises
+    ------
+    ValueError
+        ``"unknown comparisons ..."`` for keys that are not in :data:`CLOSING_TABLE`.
+    """
+    unknown = sorted(set(rows) - set(CLOSING_TABLE))
+    if unknown:
+        raise ValueError(f"unknown comparisons {unknown}; the table knows {sorted(CLOSING_TABLE)}.")
+    out = []
+    for key, (observed, s) in rows.items():
+        pair, claim = CLOSING_TABLE[key]
+        out.append(
+            {
+                "pair": pair,
+                "observed": observed,
+                "fwd": s["forward_relative"],
+                "bwd": s["backward_relative"],
+                "verdict": s["verdict"],
+                "claim": claim,
+            }
+        )
+    return out

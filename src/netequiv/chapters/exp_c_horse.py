@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_2d_float, check_positive, check_same_samples, check_int as _check_int
+from .._validation import as_2d_float, check_positive, check_same_samples
+from .._validation import check_int as _check_int
 
 __all__ = [
     "ELEVATION",
@@ -337,8 +338,9 @@ def latent_metric(codes, *, tangents=None, normal_penalty: float = COMPARE_DEFAU
     p = check_positive(normal_penalty, "normal_penalty")
     if tangents is None:
         bursts, delta = angle_bursts(z)
-        return metric_from_bursts(bursts, delta, centers=z, n_intrinsic=1, normal_penalty=p,
-                                  rcond=1e-2, degenerate="clip")
+        return metric_from_bursts(
+            bursts, delta, centers=z, n_intrinsic=1, normal_penalty=p, rcond=1e-2, degenerate="clip"
+        )
     J = np.asarray(tangents, dtype=np.float64)
     if J.shape != (len(z), z.shape[1], 1):
         raise ValueError(f"tangents must have shape {(len(z), z.shape[1], 1)}, got {J.shape}.")
@@ -425,8 +427,14 @@ def circle_angles(coords, thetas) -> dict:
     }
 
 
-def latent_circle(codes, metric, *, n_eigenvectors: int = 6, random_state=0,
-                  n_neighbors_epsilon: int = COMPARE_DEFAULTS["n_neighbors_epsilon"]):
+def latent_circle(
+    codes,
+    metric,
+    *,
+    n_eigenvectors: int = 6,
+    random_state=0,
+    n_neighbors_epsilon: int = COMPARE_DEFAULTS["n_neighbors_epsilon"],
+):
     """Mahalanobis diffusion map of one latent space and its two circle coordinates.
 
     Parameters
@@ -451,13 +459,28 @@ def latent_circle(codes, metric, *, n_eigenvectors: int = 6, random_state=0,
     """
     from ..comparison import intrinsic_coordinates
 
-    return intrinsic_coordinates(codes, metric, n_intrinsic=2, n_eigenvectors=n_eigenvectors,
-                                 random_state=random_state, n_neighbors_epsilon=n_neighbors_epsilon)
+    return intrinsic_coordinates(
+        codes,
+        metric,
+        n_intrinsic=2,
+        n_eigenvectors=n_eigenvectors,
+        random_state=random_state,
+        n_neighbors_epsilon=n_neighbors_epsilon,
+    )
 
 
-def compare_latents(codes_a, codes_b, metric_a, metric_b, *, n_coordinates=2, random_state=0,
-                    test_size: float = 0.2, n_neighbors_epsilon: int = COMPARE_DEFAULTS["n_neighbors_epsilon"],
-                    **kwargs):
+def compare_latents(
+    codes_a,
+    codes_b,
+    metric_a,
+    metric_b,
+    *,
+    n_coordinates=2,
+    random_state=0,
+    test_size: float = 0.2,
+    n_neighbors_epsilon: int = COMPARE_DEFAULTS["n_neighbors_epsilon"],
+    **kwargs,
+):
     r""":func:`netequiv.compare_observations` of two latent spaces of the circle of views.
 
     Sets ``n_intrinsic=1`` (rank of the metrics: one angle), ``n_coordinates=2`` (a circle
@@ -501,9 +524,18 @@ def compare_latents(codes_a, codes_b, metric_a, metric_b, *, n_coordinates=2, ra
     ):
         raise ValueError(f"n_coordinates must be a positive integer or a pair of them, got {n_coordinates!r}.")
     n_a, n_b = int(pair[0]), int(pair[-1])
-    return compare_observations(codes_a, codes_b, metric_a=metric_a, metric_b=metric_b, n_intrinsic=1,
-                                n_coordinates=(n_a, n_b), random_state=random_state, test_size=test_size,
-                                dmap_kwargs=dk, **kwargs)
+    return compare_observations(
+        codes_a,
+        codes_b,
+        metric_a=metric_a,
+        metric_b=metric_b,
+        n_intrinsic=1,
+        n_coordinates=(n_a, n_b),
+        random_state=random_state,
+        test_size=test_size,
+        dmap_kwargs=dk,
+        **kwargs,
+    )
 
 
 def decode_codes(model, codes, *, batch_size: int = 256) -> np.ndarray:
@@ -528,7 +560,9 @@ def decode_codes(model, codes, *, batch_size: int = 256) -> np.ndarray:
 
     z = as_2d_float(codes, "codes")
     if z.shape[1] != model.config["latent_dim"]:
-        raise ValueError(f"codes have {z.shape[1]} columns but the model's latent size is {model.config['latent_dim']}.")
+        raise ValueError(
+            f"codes have {z.shape[1]} columns but the model's latent size is {model.config['latent_dim']}."
+        )
     batch_size = _check_int(batch_size, "batch_size", 1)
     model.eval()
     with torch.no_grad():

@@ -33,16 +33,12 @@ from collections import Counter
 
 import numpy as np
 
-from .._validation import (
-    as_2d_float,
-    check_positive,
-    check_random_state,
-    check_same_samples,
-    check_int as _check_int,
-    check_fraction as _check_fraction,
-)
+from .._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from .._validation import check_fraction as _check_fraction
+from .._validation import check_int as _check_int
 
 __all__ = [
+    "search_row",
     "REASONS",
     "reconstruct",
     "minimal_neurons",
@@ -71,8 +67,7 @@ def _split(n: int, test_size: float, random_state):
 # ------------------------------------------------------------------------ reconstruction
 
 
-def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_state=0,
-                interpolator_kwargs=None) -> dict:
+def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_state=0, interpolator_kwargs=None) -> dict:
     r"""Predict targets (the input, the output, ...) from observed features on held-out samples.
 
     Parameters
@@ -145,9 +140,9 @@ def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_sta
     >>> bool(two["errors"]["output"] < 1e-3)
     True
     """
-    from ..measures import nrmse
-    from ..interpolation import KernelInterpolator
     from ..embedding import _standardise
+    from ..interpolation import KernelInterpolator
+    from ..measures import nrmse
 
     F = as_2d_float(features, "features", min_samples=10)
     if not isinstance(targets, dict) or not targets:
@@ -184,9 +179,20 @@ def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_sta
     return out
 
 
-def minimal_neurons(inputs, activations, outputs, *, n_intrinsic=None, max_k=None, tol=0.05,
-                    strategy="greedy", candidates=None, test_size=0.25, random_state=0,
-                    interpolator_kwargs=None) -> dict:
+def minimal_neurons(
+    inputs,
+    activations,
+    outputs,
+    *,
+    n_intrinsic=None,
+    max_k=None,
+    tol=0.05,
+    strategy="greedy",
+    candidates=None,
+    test_size=0.25,
+    random_state=0,
+    interpolator_kwargs=None,
+) -> dict:
     r"""The fewest neurons of a layer that embed the input, and what they reconstruct.
 
     Parameters
@@ -271,30 +277,60 @@ def minimal_neurons(inputs, activations, outputs, *, n_intrinsic=None, max_k=Non
         pool = np.arange(A.shape[1])
     else:
         pool = np.asarray(candidates)
-        if (pool.ndim != 1 or pool.size == 0 or not np.issubdtype(pool.dtype, np.integer)
-                or pool.min() < 0 or pool.max() >= A.shape[1] or len(np.unique(pool)) != pool.size):
-            raise ValueError(f"candidates must be distinct column indices of activations (0 <= j < {A.shape[1]}), "
-                             f"got {candidates!r}.")
+        if (
+            pool.ndim != 1
+            or pool.size == 0
+            or not np.issubdtype(pool.dtype, np.integer)
+            or pool.min() < 0
+            or pool.max() >= A.shape[1]
+            or len(np.unique(pool)) != pool.size
+        ):
+            raise ValueError(
+                f"candidates must be distinct column indices of activations (0 <= j < {A.shape[1]}), "
+                f"got {candidates!r}."
+            )
     whitney = 2 * n + 1
     max_k = min(pool.size, 2 * whitney) if max_k is None else _check_int(max_k, "max_k", 1)
-    seed = random_state if not isinstance(random_state, np.random.Generator) \
-        else int(random_state.integers(2**31))
-    search = minimal_embedding_subset(u, A[:, pool], max_k=max_k, tol=tol, strategy=strategy, test_size=test_size,
-                                      random_state=seed, interpolator_kwargs=interpolator_kwargs)
+    seed = random_state if not isinstance(random_state, np.random.Generator) else int(random_state.integers(2**31))
+    search = minimal_embedding_subset(
+        u,
+        A[:, pool],
+        max_k=max_k,
+        tol=tol,
+        strategy=strategy,
+        test_size=test_size,
+        random_state=seed,
+        interpolator_kwargs=interpolator_kwargs,
+    )
     subset = [int(pool[c]) for c in search["subset"]]
-    rec = reconstruct(A[:, subset], {"input": u, "output": Y}, via="input", test_size=test_size,
-                      random_state=seed, interpolator_kwargs=interpolator_kwargs)
-    direct = reconstruct(A[:, subset], {"output": Y}, test_size=test_size, random_state=seed,
-                         interpolator_kwargs=interpolator_kwargs)
+    rec = reconstruct(
+        A[:, subset],
+        {"input": u, "output": Y},
+        via="input",
+        test_size=test_size,
+        random_state=seed,
+        interpolator_kwargs=interpolator_kwargs,
+    )
+    direct = reconstruct(
+        A[:, subset], {"output": Y}, test_size=test_size, random_state=seed, interpolator_kwargs=interpolator_kwargs
+    )
     best: dict = {}
     history = [([int(pool[c]) for c in cols], float(err)) for cols, err in search["history"]]
     for cols, err in history:
         best[len(cols)] = min(err, best.get(len(cols), np.inf))
-    return {"subset": subset, "k": search["k"], "embeds": search["embeds"],
-            "whitney": whitney, "input_error": rec["errors"]["input"], "output_error": rec["errors"]["output"],
-            "output_error_direct": direct["errors"]["output"],
-            "best_by_k": {int(k): float(v) for k, v in sorted(best.items())}, "n_evaluated": len(history),
-            "history": history, "reconstruction": rec}
+    return {
+        "subset": subset,
+        "k": search["k"],
+        "embeds": search["embeds"],
+        "whitney": whitney,
+        "input_error": rec["errors"]["input"],
+        "output_error": rec["errors"]["output"],
+        "output_error_direct": direct["errors"]["output"],
+        "best_by_k": {int(k): float(v) for k, v in sorted(best.items())},
+        "n_evaluated": len(history),
+        "history": history,
+        "reconstruction": rec,
+    }
 
 
 # ----------------------------------------------------------------------- why subsets fail
@@ -399,8 +435,9 @@ def separation_gap(inputs, features, *, min_separation=0.1) -> float:
     return closest_distant_pair(inputs, features, min_separation=min_separation)[2]
 
 
-def failure_reason(input_error, k, n_intrinsic, gap, *, tol=0.05, fold_tol=0.01, contact_tol=0.05,
-                   rank_deficient=None, rank_tol=0.05) -> str:
+def failure_reason(
+    input_error, k, n_intrinsic, gap, *, tol=0.05, fold_tol=0.01, contact_tol=0.05, rank_deficient=None, rank_tol=0.05
+) -> str:
     r"""Why a subset of ``k`` neurons does (not) embed the input: one word of :data:`REASONS`.
 
     Parameters
@@ -478,9 +515,23 @@ def failure_reason(input_error, k, n_intrinsic, gap, *, tol=0.05, fold_tol=0.01,
     return "other"
 
 
-def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_trials=10, n_intrinsic=None,
-                        tol=0.05, jacobians=None, min_separation=0.1, fold_tol=0.01, contact_tol=0.05,
-                        random_state=0, interpolator_kwargs=None, progress=False) -> dict:
+def neuron_count_survey(
+    inputs,
+    activations,
+    outputs,
+    ks=(1, 2, 3, 4, 5),
+    *,
+    n_trials=10,
+    n_intrinsic=None,
+    tol=0.05,
+    jacobians=None,
+    min_separation=0.1,
+    fold_tol=0.01,
+    contact_tol=0.05,
+    random_state=0,
+    interpolator_kwargs=None,
+    progress=False,
+) -> dict:
     r"""Input and output errors of random ``k``-subsets of a layer, and why failing ones fail.
 
     Parameters
@@ -549,8 +600,8 @@ def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_t
     """
     from tqdm import tqdm
 
-    from .whitney import neuron_embedding_survey
     from ..embedding import rank_deficient_fraction
+    from .whitney import neuron_embedding_survey
 
     u = as_2d_float(inputs, "inputs", min_samples=10)
     A = as_2d_float(activations, "activations", min_samples=10)
@@ -567,27 +618,61 @@ def neuron_count_survey(inputs, activations, outputs, ks=(1, 2, 3, 4, 5), *, n_t
     if jacobians is not None:
         J = np.asarray(jacobians, dtype=float)
         if J.ndim != 3 or J.shape[:2] != A.shape or not np.isfinite(J).all():
-            raise ValueError(f"jacobians must have shape (N, width, n) = ({A.shape[0]}, {A.shape[1]}, n) and be "
-                             f"finite, got shape {J.shape}.")
-    keys = ("k", "units", "input_error", "output_error", "output_error_direct", "false_neighbors", "gap",
-            "rank_deficient", "reason")
+            raise ValueError(
+                f"jacobians must have shape (N, width, n) = ({A.shape[0]}, {A.shape[1]}, n) and be "
+                f"finite, got shape {J.shape}."
+            )
+    keys = (
+        "k",
+        "units",
+        "input_error",
+        "output_error",
+        "output_error_direct",
+        "false_neighbors",
+        "gap",
+        "rank_deficient",
+        "reason",
+    )
     rows = {key: [] for key in keys}
     for k in tqdm(ks_arr, desc="subset sizes", disable=not progress, leave=False):
-        sv = neuron_embedding_survey(u, A, ks=(int(k),), n_trials=n_trials, tol=tol, random_state=offset,
-                                     interpolator_kwargs=interpolator_kwargs)
+        sv = neuron_embedding_survey(
+            u, A, ks=(int(k),), n_trials=n_trials, tol=tol, random_state=offset, interpolator_kwargs=interpolator_kwargs
+        )
         for t, units in enumerate(sv["units"][0]):
             F = A[:, units]
-            out_err = reconstruct(F, {"input": u, "output": Y}, via="input", random_state=offset,
-                                  interpolator_kwargs=interpolator_kwargs)["errors"]["output"]
-            out_direct = reconstruct(F, {"output": Y}, random_state=offset,
-                                     interpolator_kwargs=interpolator_kwargs)["errors"]["output"]
+            out_err = reconstruct(
+                F, {"input": u, "output": Y}, via="input", random_state=offset, interpolator_kwargs=interpolator_kwargs
+            )["errors"]["output"]
+            out_direct = reconstruct(F, {"output": Y}, random_state=offset, interpolator_kwargs=interpolator_kwargs)[
+                "errors"
+            ]["output"]
             gap = separation_gap(u, F, min_separation=min_separation)
             deficient = rank_deficient_fraction(J[:, units], min(int(k), n)) if J is not None else np.nan
             in_err = float(sv["nrmse"][0, t])
-            reason = failure_reason(in_err, int(k), n, gap, tol=tol, fold_tol=fold_tol, contact_tol=contact_tol,
-                                    rank_deficient=None if J is None else deficient)
-            for key, v in zip(keys, (int(k), [int(i) for i in units], in_err, float(out_err), float(out_direct),
-                                     float(sv["false_neighbors"][0, t]), gap, float(deficient), reason)):
+            reason = failure_reason(
+                in_err,
+                int(k),
+                n,
+                gap,
+                tol=tol,
+                fold_tol=fold_tol,
+                contact_tol=contact_tol,
+                rank_deficient=None if J is None else deficient,
+            )
+            for key, v in zip(
+                keys,
+                (
+                    int(k),
+                    [int(i) for i in units],
+                    in_err,
+                    float(out_err),
+                    float(out_direct),
+                    float(sv["false_neighbors"][0, t]),
+                    gap,
+                    float(deficient),
+                    reason,
+                ),
+            ):
                 rows[key].append(v)
     k_col = np.asarray(rows["k"])
     ins, outs = np.asarray(rows["input_error"]), np.asarray(rows["output_error"])
@@ -736,7 +821,23 @@ def encoder_features(model, images, layer, *, reduce="units", batch_size=256):
         labels = [f"conv[{', '.join(map(str, g))}]" for g in grid]
         return feats, code, labels
     if len(shape) != 3:
-        raise ValueError(f"layer {layer!r} must output feature maps of shape (C, h, w) for reduce='channel_mean', "
-                         f"got {shape}.")
+        raise ValueError(
+            f"layer {layer!r} must output feature maps of shape (C, h, w) for reduce='channel_mean', got {shape}."
+        )
     means = feats.reshape(n, shape[0], -1).mean(axis=2)
     return means, code, [f"mean[{c}]" for c in range(shape[0])]
+
+
+def search_row(network: str, layer: str, width: int, res: dict) -> dict:
+    """One row of the chapter's table of minimal neuron sets, from a :func:`minimal_neurons` result."""
+    return {
+        "network": network,
+        "layer": layer,
+        "width": int(width),
+        "k_min": res["k"],
+        "whitney": res["whitney"],
+        "units": res["subset"],
+        "input_error": res["input_error"],
+        "output_error": res["output_error"],
+        "output_direct": res["output_error_direct"],
+    }

@@ -27,15 +27,7 @@ import numpy as np
 from .._validation import check_finite
 from .cache import CacheWarning, atomic_path, cache_dir, check_arrays, key, load_npz, read_entry, save_npz
 
-__all__ = [
-    "HORSE_SHA256",
-    "horse_mesh_path",
-    "horse_views",
-    "load_horse",
-    "montage",
-    "read_ply",
-    "render_views",
-]
+__all__ = ["HORSE_SHA256", "horse_mesh_path", "horse_views", "load_horse", "montage", "read_ply", "render_views"]
 
 #: SHA-256 of ``horse.ply`` (binary big-endian PLY, 2,182,101 bytes).
 HORSE_SHA256 = "dfadaea01775943a75f9bf0560e6ad55aab39694af3003d9976a46e58226c4d7"
@@ -154,8 +146,7 @@ def horse_mesh_path() -> Path:
         if _sha256(dest) == HORSE_SHA256:
             return dest
         warnings.warn(
-            f"ignoring the unusable cache entry {dest}: its SHA-256 is not that of the horse mesh; "
-            "fetching it again.",
+            f"ignoring the unusable cache entry {dest}: its SHA-256 is not that of the horse mesh; fetching it again.",
             CacheWarning,
             stacklevel=2,
         )
@@ -313,8 +304,12 @@ def read_ply(path) -> tuple[np.ndarray, np.ndarray]:
                 tok = [r.split() for r in rows]
                 counts = np.array([int(t[idx]) for t in tok], dtype=np.int64)
                 if counts.size and not np.all(counts == 3):
-                    raise ValueError(f"{path}: only triangle faces are supported, found faces with {sorted(set(counts.tolist()) - {3})} vertices.")
-                data["face"] = np.array([[int(v) for v in t[idx + 1 : idx + 4]] for t in tok], dtype=np.int64).reshape(-1, 3)
+                    raise ValueError(
+                        f"{path}: only triangle faces are supported, found faces with {sorted(set(counts.tolist()) - {3})} vertices."
+                    )
+                data["face"] = np.array([[int(v) for v in t[idx + 1 : idx + 4]] for t in tok], dtype=np.int64).reshape(
+                    -1, 3
+                )
             elif any(p[1] == "list" for p in elem["props"]):
                 continue  # an ascii list element is simply skipped line by line
             else:
@@ -586,12 +581,7 @@ def render_views(
 
 
 def horse_views(
-    n_views: int = 360,
-    *,
-    size: int = 64,
-    elevation: float = 0.0,
-    cache: bool = True,
-    progress: bool = True,
+    n_views: int = 360, *, size: int = 64, elevation: float = 0.0, cache: bool = True, progress: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Equally spaced views of the horse over a full turn, cached on disk.
 

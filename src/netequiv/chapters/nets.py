@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..chapters import cache as _cache
 from .._validation import as_2d_float, check_positive, check_same_samples
 from .._validation import check_int as _check_int
+from ..chapters import cache as _cache
 
 __all__ = ["ACTIVATIONS", "fit_mlp", "mlp", "model_rmse", "train_regressor"]
 
@@ -87,13 +87,7 @@ def _model_dtype(model: torch.nn.Module) -> torch.dtype:
 
 
 def mlp(
-    in_dim: int,
-    out_dim: int,
-    hidden=(32, 32, 32),
-    activation: str = "tanh",
-    seed: int = 0,
-    *,
-    dtype="float64",
+    in_dim: int, out_dim: int, hidden=(32, 32, 32), activation: str = "tanh", seed: int = 0, *, dtype="float64"
 ) -> torch.nn.Sequential:
     """A fully connected network with named modules ``fc1, act1, ..., fcL, actL, out``.
 
@@ -318,9 +312,7 @@ def train_regressor(
                     total += float(loss.detach()) * len(xb)
                 losses[e] = total / N
                 if not np.isfinite(losses[e]):
-                    raise ValueError(
-                        f"the training loss became NaN or inf at epoch {e}; lower lr or rescale x and y."
-                    )
+                    raise ValueError(f"the training loss became NaN or inf at epoch {e}; lower lr or rescale x and y.")
                 if (e + 1) % update_every == 0 or e == epochs - 1:
                     bar.set_postfix(loss=f"{losses[e]:.3e}", refresh=False)
                     bar.update(e + 1 - shown)
@@ -584,9 +576,7 @@ def fit_mlp(
             version=_TRAINING_VERSION,
         )
         path = _cache.cache_dir("models") / f"{name}-{stem}.pt"
-        state = _cache.read_entry(
-            path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict())
-        )
+        state = _cache.read_entry(path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict()))
         if state is not None:
             net.load_state_dict(state)
             net.eval()
@@ -602,14 +592,7 @@ def fit_mlp(
     mx, sx = _standardiser(x)
     my, sy = _standardiser(y)
     hist = train_regressor(
-        net,
-        (x - mx) / sx,
-        (y - my) / sy,
-        epochs=epochs,
-        lr=lr,
-        polish_iter=polish_iter,
-        seed=seed,
-        progress=progress,
+        net, (x - mx) / sx, (y - my) / sy, epochs=epochs, lr=lr, polish_iter=polish_iter, seed=seed, progress=progress
     )
     _fold_affine(net, mx, sx, my, sy)
     net.eval()

@@ -24,17 +24,11 @@ Only numpy and scipy are imported here; the interpolator is loaded when first us
 
 from __future__ import annotations
 
-
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from .._validation import (
-    as_2d_float,
-    check_positive,
-    check_random_state,
-    check_int as _check_int,
-)
-
+from .._validation import as_2d_float, check_positive, check_random_state
+from .._validation import check_int as _check_int
 from ..embedding import _check_xf, choose_neurons, embeds_manifold, false_neighbor_fraction, rank_deficient_fraction
 
 __all__ = [
@@ -142,14 +136,15 @@ class RandomSmoothMap:
         return ridge @ self.coefficients_.T / np.sqrt(self.n_units)
 
     def __repr__(self) -> str:
-        return (f"RandomSmoothMap(in_dim={self.in_dim}, out_dim={self.out_dim}, n_units={self.n_units}, "
-                f"scale={self.scale}, kind={self.kind!r})")
+        return (
+            f"RandomSmoothMap(in_dim={self.in_dim}, out_dim={self.out_dim}, n_units={self.n_units}, "
+            f"scale={self.scale}, kind={self.kind!r})"
+        )
 
 
 def random_smooth_map(in_dim, out_dim, *, n_units=24, scale=2.0, kind="tanh", random_state=0):
     """Shorthand for :class:`RandomSmoothMap` (same parameters); returns the callable map."""
-    return RandomSmoothMap(in_dim, out_dim, n_units=n_units, scale=scale, kind=kind,
-                           random_state=random_state)
+    return RandomSmoothMap(in_dim, out_dim, n_units=n_units, scale=scale, kind=kind, random_state=random_state)
 
 
 def circle(n_points=400):
@@ -382,8 +377,9 @@ def self_intersection_points(curve, *, closed=True, tol=None) -> np.ndarray:
     out = []
     for g in groups:
         seg = pairs[g]
-        dist, mid = _segment_distances(start[seg[:, 0]], end[seg[:, 0]] - start[seg[:, 0]],
-                                       start[seg[:, 1]], end[seg[:, 1]] - start[seg[:, 1]])
+        dist, mid = _segment_distances(
+            start[seg[:, 0]], end[seg[:, 0]] - start[seg[:, 0]], start[seg[:, 1]], end[seg[:, 1]] - start[seg[:, 1]]
+        )
         out.append(mid[np.argmin(dist)])
     return np.array(out)
 
@@ -462,8 +458,9 @@ def min_self_distance(curve, *, closed=True, min_arc=0.05) -> float:
     return best / diam
 
 
-def self_intersection_survey(dims=(1, 2, 3), *, n_maps=100, n_points=400, n_units=24, scale=2.0,
-                             kind="tanh", tol=None, random_state=0):
+def self_intersection_survey(
+    dims=(1, 2, 3), *, n_maps=100, n_points=400, n_units=24, scale=2.0, kind="tanh", tol=None, random_state=0
+):
     r"""Send the circle through many random smooth maps into :math:`\mathbb R^d` and count.
 
     Parameters
@@ -504,8 +501,12 @@ def self_intersection_survey(dims=(1, 2, 3), *, n_maps=100, n_points=400, n_unit
     (True, 1.0)
     """
     dims_arr = np.asarray(dims)
-    if dims_arr.ndim != 1 or dims_arr.size == 0 or not np.issubdtype(dims_arr.dtype, np.integer) \
-            or (dims_arr < 1).any():
+    if (
+        dims_arr.ndim != 1
+        or dims_arr.size == 0
+        or not np.issubdtype(dims_arr.dtype, np.integer)
+        or (dims_arr < 1).any()
+    ):
         raise ValueError(f"dims must be a non-empty sequence of integers >= 1, got {dims!r}.")
     n_maps = _check_int(n_maps, "n_maps", 1)
     _, Z = circle(n_points)
@@ -515,8 +516,9 @@ def self_intersection_survey(dims=(1, 2, 3), *, n_maps=100, n_points=400, n_unit
     for a, d in enumerate(dims_arr):
         seeds = np.random.SeedSequence(root.entropy, spawn_key=(int(d),)).spawn(n_maps)
         for k, ss in enumerate(seeds):
-            f = RandomSmoothMap(2, int(d), n_units=n_units, scale=scale, kind=kind,
-                                random_state=np.random.default_rng(ss))
+            f = RandomSmoothMap(
+                2, int(d), n_units=n_units, scale=scale, kind=kind, random_state=np.random.default_rng(ss)
+            )
             curve = f(Z)
             counts[a, k] = count_self_intersections(curve, tol=tol)
             mind[a, k] = min_self_distance(curve)
@@ -529,8 +531,18 @@ def self_intersection_survey(dims=(1, 2, 3), *, n_maps=100, n_points=400, n_unit
     }
 
 
-def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.05, skip_constant=True,
-                            jacobians=None, random_state=0, interpolator_kwargs=None):
+def neuron_embedding_survey(
+    x,
+    activations,
+    ks=(1, 2, 3),
+    *,
+    n_trials=20,
+    tol=0.05,
+    skip_constant=True,
+    jacobians=None,
+    random_state=0,
+    interpolator_kwargs=None,
+):
     r"""How often do ``k`` random units of a layer embed the input? One row per ``k``.
 
     Parameters
@@ -585,8 +597,9 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
     if jacobians is not None:
         jacobians = np.asarray(jacobians, dtype=float)
         if jacobians.shape != (len(x), width, x.shape[1]):
-            raise ValueError(f"jacobians must have shape (N, width, n) = {(len(x), width, x.shape[1])}, "
-                             f"got {jacobians.shape}.")
+            raise ValueError(
+                f"jacobians must have shape (N, width, n) = {(len(x), width, x.shape[1])}, got {jacobians.shape}."
+            )
     errs = np.zeros((len(ks), n_trials))
     deficient = np.zeros((len(ks), n_trials))
     false_nn = np.zeros((len(ks), n_trials))
@@ -594,17 +607,22 @@ def neuron_embedding_survey(x, activations, ks=(1, 2, 3), *, n_trials=20, tol=0.
     for a, k in enumerate(ks):
         row = []
         for trial in range(n_trials):
-            u = choose_neurons(width, int(k), x.shape[1], offset + trial,
-                               activations=acts if skip_constant else None)
+            u = choose_neurons(width, int(k), x.shape[1], offset + trial, activations=acts if skip_constant else None)
             row.append(u)
-            errs[a, trial] = embeds_manifold(x, acts[:, u], tol=tol, random_state=offset,
-                                             interpolator_kwargs=interpolator_kwargs)[1]
+            errs[a, trial] = embeds_manifold(
+                x, acts[:, u], tol=tol, random_state=offset, interpolator_kwargs=interpolator_kwargs
+            )[1]
             false_nn[a, trial] = false_neighbor_fraction(x, acts[:, u])
             if jacobians is not None:
                 deficient[a, trial] = rank_deficient_fraction(jacobians[:, u], min(int(k), x.shape[1]))
         units.append(row)
-    out = {"ks": ks, "nrmse": errs, "units": units, "embedded_fraction": (errs < tol).mean(axis=1),
-           "false_neighbors": false_nn}
+    out = {
+        "ks": ks,
+        "nrmse": errs,
+        "units": units,
+        "embedded_fraction": (errs < tol).mean(axis=1),
+        "false_neighbors": false_nn,
+    }
     if jacobians is not None:
         out["rank_deficient"] = deficient
     return out

@@ -256,8 +256,15 @@ ZOO_SPECS = {
 
 #: The fast zoo (9 members): every class with at least two members, outputs and neurons.
 FAST_ZOO = (
-    "monotone/out/a", "logistic/out/a", "staircase/3n/c", "sine/out/a", "sine/out/b",
-    "sine_cubed/out/a", "sine/3n/d", "cosine/out/a", "cosine_warped/out/a",
+    "monotone/out/a",
+    "logistic/out/a",
+    "staircase/3n/c",
+    "sine/out/a",
+    "sine/out/b",
+    "sine_cubed/out/a",
+    "sine/3n/d",
+    "cosine/out/a",
+    "cosine_warped/out/a",
 )
 
 
@@ -327,9 +334,9 @@ def _turning_points(dy: np.ndarray) -> int:
 
 def _pick_neurons(model, spec: MemberSpec, grid, *, min_gap: float, min_speed: float, max_draws: int):
     """Draw triples of the last hidden layer until one embeds the interval (on the grid)."""
+    from ..embedding import choose_neurons
     from ..observation import observe
     from .exp_a_scalar import fold_gap, min_relative_speed
-    from ..embedding import choose_neurons
 
     layer = f"act{len(spec.hidden)}"
     full = observe(model, grid, layers=[layer], output=False, jacobian=True)
@@ -345,10 +352,20 @@ def _pick_neurons(model, spec: MemberSpec, grid, *, min_gap: float, min_speed: f
     )
 
 
-def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int = 1500,
-              polish_iter: int = 300, random_state: int = 0, min_gap: float = 0.06,
-              min_speed: float = 0.2, max_draws: int = 50, cache: bool = True,
-              progress: bool = True) -> dict:
+def train_zoo(
+    specs=None,
+    *,
+    n_train: int = 400,
+    n_test: int = 2000,
+    epochs: int = 1500,
+    polish_iter: int = 300,
+    random_state: int = 0,
+    min_gap: float = 0.06,
+    min_speed: float = 0.2,
+    max_draws: int = 50,
+    cache: bool = True,
+    progress: bool = True,
+) -> dict:
     r"""Train (or load from the cache) every member and choose the observed neurons.
 
     Parameters
@@ -401,7 +418,9 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
         raise ValueError("specs must map names to MemberSpec, e.g. zoo_specs(fast=True).")
     for name, s in specs.items():
         if s.target not in ZOO_TARGETS:
-            raise ValueError(f"unknown target {s.target!r} of member {name!r}; choose one of: {', '.join(ZOO_TARGETS)}.")
+            raise ValueError(
+                f"unknown target {s.target!r} of member {name!r}; choose one of: {', '.join(ZOO_TARGETS)}."
+            )
         if s.observe not in ("output", "neurons"):
             raise ValueError(f"observe must be 'output' or 'neurons', got {s.observe!r} for member {name!r}.")
     seed = _check_int(random_state, "random_state", 0)
@@ -409,8 +428,8 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
 
     from tqdm import tqdm
 
-    from .nets import fit_mlp, model_rmse
     from ..observation import observe
+    from .nets import fit_mlp, model_rmse
 
     grid = np.linspace(0.0, 1.0, 1001)[:, None]
     x = np.sort(check_random_state(seed).uniform(0.0, 1.0, n_train))[:, None]
@@ -418,13 +437,23 @@ def train_zoo(specs=None, *, n_train: int = 400, n_test: int = 2000, epochs: int
     out = {}
     for name, spec in tqdm(specs.items(), desc="zoo", disable=not progress):
         f = ZOO_TARGETS[spec.target]
-        model, info = fit_mlp(x, f(x), hidden=spec.hidden, activation=spec.activation, seed=spec.seed,
-                              epochs=epochs, polish_iter=polish_iter, cache=cache, name=spec.cache_name,
-                              progress=False)
+        model, info = fit_mlp(
+            x,
+            f(x),
+            hidden=spec.hidden,
+            activation=spec.activation,
+            seed=spec.seed,
+            epochs=epochs,
+            polish_iter=polish_iter,
+            cache=cache,
+            name=spec.cache_name,
+            progress=False,
+        )
         test = float(model_rmse(model, xt, f(xt))["relative_rmse"])
         if spec.observe == "neurons":
-            layer, units, emb = _pick_neurons(model, spec, grid, min_gap=min_gap, min_speed=min_speed,
-                                              max_draws=max_draws)
+            layer, units, emb = _pick_neurons(
+                model, spec, grid, min_gap=min_gap, min_speed=min_speed, max_draws=max_draws
+            )
         else:
             layer, units = None, None
             emb = {"turning_points": _turning_points(observe(model, grid, jacobian=True).jac[:, 0, 0])}
@@ -642,9 +671,17 @@ def ground_truth(members: dict, *, n_grid: int = 20001, lipschitz: float = 100.0
     np.fill_diagonal(rel, "self")
     off = ~np.eye(m, dtype=bool)
     funcs, nonfuncs = ratio[off & fn], ratio[off & ~fn]
-    return GroundTruth(names, ratio, fn, eq, rel.astype(str), labels, lip,
-                       float(funcs.max()) if funcs.size else float("nan"),
-                       float(nonfuncs.min()) if nonfuncs.size else float("nan"))
+    return GroundTruth(
+        names,
+        ratio,
+        fn,
+        eq,
+        rel.astype(str),
+        labels,
+        lip,
+        float(funcs.max()) if funcs.size else float("nan"),
+        float(nonfuncs.min()) if nonfuncs.size else float("nan"),
+    )
 
 
 # --------------------------------------------------------------------------- fast pairwise path
@@ -666,8 +703,11 @@ def describe_classes(members: dict, labels) -> dict:
     out = {}
     for k in range(int(labels.max()) + 1):
         idx = np.flatnonzero(labels == k)
-        folded = [specs[i].target for i in idx
-                  if specs[i].observe == "output" and ZOO_TARGETS[specs[i].target].turning_points > 0]
+        folded = [
+            specs[i].target
+            for i in idx
+            if specs[i].observe == "output" and ZOO_TARGETS[specs[i].target].turning_points > 0
+        ]
         text = "embeds the interval" if len(folded) < len(idx) else f"folds like ${ZOO_TARGETS[folded[0]].formula}$"
         out[k] = f"{text} ({len(idx)})"
     return out
@@ -693,9 +733,19 @@ def split_indices(n_samples: int, *, test_size: float = 0.2, random_state=0):
     return split_samples(_check_int(n_samples, "n_samples", 10), test_size=test_size, random_state=random_state)
 
 
-def prepare_member(y, jac, *, x=None, n_intrinsic: int = 1, test_size: float = 0.2, random_state=0,
-                   n_eigenvectors: int = 10, jacobian_rcond: float = 1e-2, dmap_kwargs=None,
-                   interpolator_kwargs=None) -> dict:
+def prepare_member(
+    y,
+    jac,
+    *,
+    x=None,
+    n_intrinsic: int = 1,
+    test_size: float = 0.2,
+    random_state=0,
+    n_eigenvectors: int = 10,
+    jacobian_rcond: float = 1e-2,
+    dmap_kwargs=None,
+    interpolator_kwargs=None,
+) -> dict:
     r"""Everything of one member that :func:`pair_scores` and :func:`verdict_matrix` need, computed once.
 
     Parameters
@@ -744,8 +794,21 @@ def prepare_member(y, jac, *, x=None, n_intrinsic: int = 1, test_size: float = 0
         raise ValueError(f"jac must have shape ({len(Y)}, {Y.shape[1]}, n), got {J.shape}.")
     rc = check_positive(jacobian_rcond, "jacobian_rcond")
     train, test, seed = split_indices(len(Y), test_size=test_size, random_state=random_state)
-    side = prepare_side(Y, J, name="A", n_intrinsic=n_intrinsic, n_coordinates=None, train=train, test=test,
-                        seed=seed, x=x, n_eigenvectors=n_eigenvectors, jacobian_rcond=rc, dmap_kwargs=dmap_kwargs, interpolator_kwargs=interpolator_kwargs)
+    side = prepare_side(
+        Y,
+        J,
+        name="A",
+        n_intrinsic=n_intrinsic,
+        n_coordinates=None,
+        train=train,
+        test=test,
+        seed=seed,
+        x=x,
+        n_eigenvectors=n_eigenvectors,
+        jacobian_rcond=rc,
+        dmap_kwargs=dmap_kwargs,
+        interpolator_kwargs=interpolator_kwargs,
+    )
     return {
         "y": Y,
         "y_train": Y[train],
@@ -795,14 +858,22 @@ def pair_scores(a: dict, b: dict) -> dict:
         interpolator and the baselines.
     """
     from ..baselines import linear_cka, linear_stitching, mutual_knn_overlap, procrustes_distance, rbf_cka, svcca
-    from ..selection import align_embeddings
     from ..comparison import fit_direction
+    from ..selection import align_embeddings
 
     if a["seed"] != b["seed"] or len(a["y"]) != len(b["y"]) or len(a["y_test"]) != len(b["y_test"]):
-        raise ValueError("the two members were prepared on different samples or seeds; prepare every member "
-                         "with the same inputs, test_size and random_state.")
-    g, _, err = fit_direction(a["coords_train"], a["coords_test"], b["y_train"], b["y_test"], seed=a["seed"],
-                              interpolator_kwargs=a["interpolator_kwargs"])
+        raise ValueError(
+            "the two members were prepared on different samples or seeds; prepare every member "
+            "with the same inputs, test_size and random_state."
+        )
+    g, _, err = fit_direction(
+        a["coords_train"],
+        a["coords_test"],
+        b["y_train"],
+        b["y_test"],
+        seed=a["seed"],
+        interpolator_kwargs=a["interpolator_kwargs"],
+    )
     al = align_embeddings(a["coords_train"], b["coords_train"])
     ya, yb = a["y"], b["y"]
     return {
@@ -853,12 +924,19 @@ def open_client(address: str | None = None, *, n_workers: int = 2):
     n_workers = _check_int(n_workers, "n_workers", 1)
     # ":0": the scheduler's HTTP server on a free port.  With None it still binds the default
     # port 8787 and warns when another cluster on the machine holds it.
-    return Client(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                  silence_logs=logging.ERROR, set_as_default=False)
+    return Client(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+        set_as_default=False,
+    )
 
 
-def evaluate_zoo(prepared, pairs=None, *, client=None, address=None, n_workers: int = 2, retries: int = 1,
-                 progress: bool = True) -> list:
+def evaluate_zoo(
+    prepared, pairs=None, *, client=None, address=None, n_workers: int = 2, retries: int = 1, progress: bool = True
+) -> list:
     """Run :func:`pair_scores` on every ordered pair through dask (:func:`netequiv.run_pairs`).
 
     Parameters
@@ -881,8 +959,16 @@ def evaluate_zoo(prepared, pairs=None, *, client=None, address=None, n_workers: 
 
     if pairs is None:
         pairs = all_pairs(len(prepared))
-    return run_pairs(pair_scores, list(prepared), pairs, client=client, address=address, n_workers=n_workers,
-                     retries=retries, progress=progress)
+    return run_pairs(
+        pair_scores,
+        list(prepared),
+        pairs,
+        client=client,
+        address=address,
+        n_workers=n_workers,
+        retries=retries,
+        progress=progress,
+    )
 
 
 def score_matrices(rows, n: int) -> dict:
@@ -894,8 +980,15 @@ def score_matrices(rows, n: int) -> dict:
     return {k: rows_to_matrix(rows, n, key=k) for k in keys}
 
 
-def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float = 0.05,
-                   agreement_tol: float | None = None, rule: str = "calibrated") -> np.ndarray:
+def verdict_matrix(
+    max_nrmse,
+    prepared=None,
+    agreement_rms=None,
+    *,
+    tol: float = 0.05,
+    agreement_tol: float | None = None,
+    rule: str = "calibrated",
+) -> np.ndarray:
     r"""The verdicts of :func:`netequiv.compare_observations` from the pair matrices.
 
     Parameters
@@ -940,11 +1033,23 @@ def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float =
     m = len(E)
     if prepared is None:
         if rule != "errors":
-            raise ValueError("prepared must hold one member per row (prepare_member) for the calibrated rule; "
-                             "pass rule='errors' for the error-only rule.")
-        sides = [SideDiagnostics(name="", n_features=1, n_intrinsic=1, rank=None, near_singular=float("nan"),
-                                 orientation_flips=float("nan"), false_neighbors=float("nan"),
-                                 self_error={"max_nrmse": float("nan")}) for _ in range(m)]
+            raise ValueError(
+                "prepared must hold one member per row (prepare_member) for the calibrated rule; "
+                "pass rule='errors' for the error-only rule."
+            )
+        sides = [
+            SideDiagnostics(
+                name="",
+                n_features=1,
+                n_intrinsic=1,
+                rank=None,
+                near_singular=float("nan"),
+                orientation_flips=float("nan"),
+                false_neighbors=float("nan"),
+                self_error={"max_nrmse": float("nan")},
+            )
+            for _ in range(m)
+        ]
     else:
         if len(prepared) != m:
             raise ValueError(f"prepared must hold one member per row of max_nrmse ({m}), got {len(prepared)}.")
@@ -968,8 +1073,9 @@ def verdict_matrix(max_nrmse, prepared=None, agreement_rms=None, *, tol: float =
     return V.astype(str)
 
 
-def pair_verdict(forward: dict, backward: dict, a: dict, b: dict, *, tol: float = 0.05,
-                 agreement_tol: float | None = None) -> str:
+def pair_verdict(
+    forward: dict, backward: dict, a: dict, b: dict, *, tol: float = 0.05, agreement_tol: float | None = None
+) -> str:
     """The verdict of one unordered pair from its two :func:`pair_scores` results and members.
 
     ``forward = pair_scores(a, b)`` and ``backward = pair_scores(b, a)``; the result equals
@@ -1056,17 +1162,26 @@ def pair_confusion(true_equivalent, verdicts) -> dict:
         :func:`verdict_matrix` or booleans (True = equivalent, no inconclusive).
     """
     T = np.asarray(true_equivalent, dtype=bool)
-    V, I = _verdict_masks(verdicts)
+    V, U = _verdict_masks(verdicts)
     if T.shape != V.shape or T.ndim != 2 or T.shape[0] != T.shape[1]:
-        raise ValueError(f"true_equivalent and verdicts must be square matrices of one shape, got {T.shape}, {V.shape}.")
+        raise ValueError(
+            f"true_equivalent and verdicts must be square matrices of one shape, got {T.shape}, {V.shape}."
+        )
     iu = np.triu_indices(len(T), 1)
-    t, v, u = T[iu], V[iu], I[iu]
+    t, v, u = T[iu], V[iu], U[iu]
     tp, fn, fp, tn = (int(np.sum(t & v)), int(np.sum(t & ~v & ~u)), int(np.sum(~t & v)), int(np.sum(~t & ~v & ~u)))
-    return {"tp": tp, "fn": fn, "fp": fp, "tn": tn, "n_pairs": len(t),
-            "inconclusive": int(u.sum()), "inconclusive_equivalent": int(np.sum(t & u)),
-            "inconclusive_not_equivalent": int(np.sum(~t & u)),
-            "false_positive_rate": fp / int((~t).sum()) if (~t).any() else float("nan"),
-            "false_negative_rate": fn / int(t.sum()) if t.any() else float("nan")}
+    return {
+        "tp": tp,
+        "fn": fn,
+        "fp": fp,
+        "tn": tn,
+        "n_pairs": len(t),
+        "inconclusive": int(u.sum()),
+        "inconclusive_equivalent": int(np.sum(t & u)),
+        "inconclusive_not_equivalent": int(np.sum(~t & u)),
+        "false_positive_rate": fp / int((~t).sum()) if (~t).any() else float("nan"),
+        "false_negative_rate": fn / int(t.sum()) if t.any() else float("nan"),
+    }
 
 
 def _verdict_masks(verdicts):
@@ -1137,13 +1252,18 @@ def score_separation(similarity, true_equivalent) -> dict:
     pos, neg = s[t], s[~t]
     if not pos.size or not neg.size:
         raise ValueError("need at least one equivalent and one non-equivalent pair with a finite score.")
-    auc = float((np.sum(pos[:, None] > neg[None, :]) + 0.5 * np.sum(pos[:, None] == neg[None, :]))
-                / (pos.size * neg.size))
+    auc = float(
+        (np.sum(pos[:, None] > neg[None, :]) + 0.5 * np.sum(pos[:, None] == neg[None, :])) / (pos.size * neg.size)
+    )
     cuts = np.unique(s)
     errors = [int(np.sum(neg >= c) + np.sum(pos < c)) for c in cuts]
     k = int(np.argmin(errors))
-    return {"auc": auc, "best_errors": errors[k], "best_threshold": float(cuts[k]),
-            "overlap": int(np.sum(neg >= pos.min()))}
+    return {
+        "auc": auc,
+        "best_errors": errors[k],
+        "best_threshold": float(cuts[k]),
+        "overlap": int(np.sum(neg >= pos.min())),
+    }
 
 
 def misleading_cases(similarities: dict, truth: GroundTruth, *, n_cases: int = 2) -> list:
@@ -1176,14 +1296,23 @@ def misleading_cases(similarities: dict, truth: GroundTruth, *, n_cases: int = 2
         t = truth.equivalent[iu]
         ok = np.isfinite(s)
         ranks = np.full(s.shape, np.nan)
-        ranks[ok] = (np.argsort(np.argsort(s[ok])) / max(1, ok.sum() - 1))
+        ranks[ok] = np.argsort(np.argsort(s[ok])) / max(1, ok.sum() - 1)
         for kind, mask, order in (("high, not equivalent", ~t & ok, -1), ("low, equivalent", t & ok, 1)):
             idx = np.flatnonzero(mask)
             idx = idx[np.argsort(order * s[idx], kind="stable")][:n_cases]
             for k in idx:
                 i, j = iu[0][k], iu[1][k]
                 negated = score == "max_nrmse" or (score in SCORES and not SCORES[score])
-                rows.append({"score": score, "kind": kind, "a": names[i], "b": names[j],
-                             "relation": str(truth.relation[i, j]), "value": float(s[k]),
-                             "raw": float(-s[k] if negated else s[k]), "rank": float(ranks[k])})
+                rows.append(
+                    {
+                        "score": score,
+                        "kind": kind,
+                        "a": names[i],
+                        "b": names[j],
+                        "relation": str(truth.relation[i, j]),
+                        "value": float(s[k]),
+                        "raw": float(-s[k] if negated else s[k]),
+                        "rank": float(ranks[k]),
+                    }
+                )
     return rows

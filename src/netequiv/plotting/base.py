@@ -18,8 +18,7 @@ from matplotlib.figure import Figure
 __all__ = ["CMAP", "EVENT_STYLE", "glue_figure", "new_figure"]
 
 CMAP = "viridis"
-EVENT_STYLE = {"marker": "o", "s": 60, "facecolors": "none", "edgecolors": "crimson", "linewidths": 1.6,
-               "zorder": 5}
+EVENT_STYLE = {"marker": "o", "s": 60, "facecolors": "none", "edgecolors": "crimson", "linewidths": 1.6, "zorder": 5}
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.4, height: float = 3.0, **subplot_kw):

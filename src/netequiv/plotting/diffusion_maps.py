@@ -306,8 +306,15 @@ def plot_knn_candidates(y, center: int, candidates, kernel):
     ax = axes[0]
     show = kernel > 1e-8
     sc = ax.scatter(y[show, 0], y[show, 1], c=np.log10(kernel[show]), cmap=CMAP, s=10, linewidths=0)
-    ax.scatter(y[candidates, 0], y[candidates, 1], s=28, facecolors="none", edgecolors="crimson",
-               linewidths=0.8, label=f"{len(candidates)} Euclidean nearest neighbours")
+    ax.scatter(
+        y[candidates, 0],
+        y[candidates, 1],
+        s=28,
+        facecolors="none",
+        edgecolors="crimson",
+        linewidths=0.8,
+        label=f"{len(candidates)} Euclidean nearest neighbours",
+    )
     ax.plot(*y[center], "k+", ms=12, mew=2)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("$y_1$")

@@ -25,8 +25,13 @@ __all__ = [
 ]
 
 #: colours of the failure reasons of :func:`netequiv.chapters.exp_a_scalar.neuron_sweep`
-REASON_COLORS = {"embeds": "tab:green", "fold": "crimson", "near contact": "darkorange",
-                 "saturated": "tab:purple", "other": "0.4"}
+REASON_COLORS = {
+    "embeds": "tab:green",
+    "fold": "crimson",
+    "near contact": "darkorange",
+    "saturated": "tab:purple",
+    "other": "0.4",
+}
 
 
 def _col(a) -> np.ndarray:
@@ -109,17 +114,30 @@ def plot_monotone_pair(x, y_a, y_b, res):
     fig.colorbar(sc, ax=ax1, label="input $x$")
     s = np.argsort(ya[te])
     ax2.plot(ya[te][s], yb[te][s], color="0.7", lw=4, label="truth $y^B(y^A)$")
-    ax2.plot(ya[te], _col(res.predictions["b_from_a"]), "o", ms=4, mfc="none", color="tab:blue",
-             label="$T(y^A)$, held out")
-    ax2.plot(_col(res.predictions["a_from_b"]), yb[te], "x", ms=3, color="tab:red",
-             label=r"$T^{-1}(y^B)$, held out")
+    ax2.plot(
+        ya[te], _col(res.predictions["b_from_a"]), "o", ms=4, mfc="none", color="tab:blue", label="$T(y^A)$, held out"
+    )
+    ax2.plot(_col(res.predictions["a_from_b"]), yb[te], "x", ms=3, color="tab:red", label=r"$T^{-1}(y^B)$, held out")
     ax2.set_xlabel("$y^A$")
     ax2.set_ylabel("$y^B$")
     ax2.legend(frameon=False, fontsize=7)
-    ax3.semilogy(x[te], np.abs(_col(res.predictions["b_from_a"]) - yb[te]) / yb.std(), "o", ms=4, mfc="none",
-                 color="tab:blue", label="$T$")
-    ax3.semilogy(x[te], np.abs(_col(res.predictions["a_from_b"]) - ya[te]) / ya.std(), "x", ms=3,
-                 color="tab:red", label="$T^{-1}$")
+    ax3.semilogy(
+        x[te],
+        np.abs(_col(res.predictions["b_from_a"]) - yb[te]) / yb.std(),
+        "o",
+        ms=4,
+        mfc="none",
+        color="tab:blue",
+        label="$T$",
+    )
+    ax3.semilogy(
+        x[te],
+        np.abs(_col(res.predictions["a_from_b"]) - ya[te]) / ya.std(),
+        "x",
+        ms=3,
+        color="tab:red",
+        label="$T^{-1}$",
+    )
     ax3.set_xlabel("input $x$")
     ax3.set_ylabel("|error| / std of target")
     ax3.legend(frameon=False)
@@ -203,8 +221,11 @@ def plot_neuron_sweep(sweep: dict, threshold: float):
     reasons = np.asarray(sweep["reason"])
     fig, axes = new_figure(2, width=3.6, height=3.0)
     jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(k))
-    for ax, key, label in zip(axes, ("forward_median", "backward_max"),
-                              ("median NRMSE of B's features (A -> B)", "max NRMSE of A's units (B -> A)")):
+    for ax, key, label in zip(
+        axes,
+        ("forward_median", "backward_max"),
+        ("median NRMSE of B's features (A -> B)", "max NRMSE of A's units (B -> A)"),
+    ):
         err = np.maximum(np.asarray(sweep[key], dtype=float), 1e-6)
         for reason, color in REASON_COLORS.items():
             m = reasons == reason

@@ -188,17 +188,34 @@ def plot_error_vs_k(sweep: dict, *, single: dict | None = None, threshold: float
     for a, k in enumerate(ks):
         r = rel[a]
         ok = np.isfinite(r)
-        ax.scatter(k + jitter[ok], r[ok], s=16, color="tab:blue", alpha=0.7,
-                   label="one choice of neurons" if a == 0 else None)
+        ax.scatter(
+            k + jitter[ok], r[ok], s=16, color="tab:blue", alpha=0.7, label="one choice of neurons" if a == 0 else None
+        )
         if (~ok).any():
-            ax.scatter(k + jitter[~ok], np.full((~ok).sum(), top), marker="x", color="crimson", s=30,
-                       label="diffusion map failed" if not ax.get_legend_handles_labels()[1].count(
-                           "diffusion map failed") else None)
+            ax.scatter(
+                k + jitter[~ok],
+                np.full((~ok).sum(), top),
+                marker="x",
+                color="crimson",
+                s=30,
+                label="diffusion map failed"
+                if not ax.get_legend_handles_labels()[1].count("diffusion map failed")
+                else None,
+            )
     med = np.where(np.isfinite(sweep["median_relative"]), sweep["median_relative"], top)
     ax.plot(ks, med, color="k", lw=1.8, marker="o", label="median")
     for name, (k, err) in (single or {}).items():
-        ax.scatter([k], [err], marker="s", s=50, facecolors="none", edgecolors="tab:orange", linewidths=1.8,
-                   label=name, zorder=5)
+        ax.scatter(
+            [k],
+            [err],
+            marker="s",
+            s=50,
+            facecolors="none",
+            edgecolors="tab:orange",
+            linewidths=1.8,
+            label=name,
+            zorder=5,
+        )
     ax.axhline(threshold, color="0.4", ls="--", lw=1, label=f"{threshold:g}")
     ax.set_yscale("log")
     ax.set_xticks(ks)

@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = [
-    "plot_views",
-    "plot_codes",
-    "plot_circle_embeddings",
-    "plot_reconstructions",
-    "plot_negative_control",
-]
+__all__ = ["plot_views", "plot_codes", "plot_circle_embeddings", "plot_reconstructions", "plot_negative_control"]
 
 
 def _plt():

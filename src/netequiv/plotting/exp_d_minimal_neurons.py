@@ -60,11 +60,18 @@ def plot_error_vs_k(surveys: dict, *, minimal: dict | None = None, floor: float 
         ax.plot(ks, np.maximum(sv["median_output"], floor), color="k", lw=1.4, ls="--", label="median, output")
         ax.axhline(sv["tol"], color="0.4", ls=":", lw=1)
         ax.axvline(sv["whitney"], color="0.6", lw=4, alpha=0.35, zorder=0)
-        ax.text(sv["whitney"], 0.97, " $2n+1$", transform=ax.get_xaxis_transform(), va="top", fontsize=8,
-                color="0.35")
+        ax.text(sv["whitney"], 0.97, " $2n+1$", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color="0.35")
         if minimal and minimal.get(title) is not None:
-            ax.scatter([minimal[title]], [sv["tol"]], marker="*", s=140, color="gold", edgecolors="k", zorder=6,
-                       label="minimal $k$ (search)")
+            ax.scatter(
+                [minimal[title]],
+                [sv["tol"]],
+                marker="*",
+                s=140,
+                color="gold",
+                edgecolors="k",
+                zorder=6,
+                label="minimal $k$ (search)",
+            )
         ax.set_yscale("log")
         ax.set_xticks(ks)
         ax.set_xlabel("observed neurons $k$")

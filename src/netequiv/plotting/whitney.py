@@ -212,7 +212,7 @@ def plot_level_sets(X1, X2, fields: dict, *, n_levels: int = 12, ncols: int = 2)
     ncols = min(ncols, len(fields))
     nrows = -(-len(fields) // ncols)
     fig, axes = new_figure(ncols, nrows, width=3.4, height=3.2)
-    for ax in axes[len(fields):]:
+    for ax in axes[len(fields) :]:
         ax.set_visible(False)
     for ax, (title, V) in zip(axes, fields.items()):
         V = np.asarray(V)
@@ -220,8 +220,14 @@ def plot_level_sets(X1, X2, fields: dict, *, n_levels: int = 12, ncols: int = 2)
             cs = ax.contourf(X1, X2, V, levels=n_levels, cmap=CMAP)
             ax.contour(X1, X2, V, levels=cs.levels, colors="k", linewidths=0.4)
         else:
-            ax.imshow(np.zeros_like(V), extent=(X1.min(), X1.max(), X2.min(), X2.max()), cmap="Greys",
-                      vmin=0, vmax=1, origin="lower")
+            ax.imshow(
+                np.zeros_like(V),
+                extent=(X1.min(), X1.max(), X2.min(), X2.max()),
+                cmap="Greys",
+                vmin=0,
+                vmax=1,
+                origin="lower",
+            )
             ax.text(0.5, 0.5, f"constant = {V.flat[0]:.3g}", transform=ax.transAxes, ha="center", va="center")
         ax.set_title(title)
         ax.set_xlabel("$x_1$")

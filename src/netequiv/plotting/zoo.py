@@ -68,19 +68,25 @@ def plot_members(x, observations: dict, labels, *, ncols: int = 6, class_names=N
     order = class_order(labels)
     nrows = int(np.ceil(len(names) / ncols))
     fig, axes = new_figure(ncols, nrows, width=1.75, height=1.45)
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     for ax, k in zip(axes, order):
         y = np.asarray(observations[names[k]], dtype=float).reshape(len(x), -1)[o]
         y = (y - y.mean(axis=0)) / np.where(y.std(axis=0) > 0, y.std(axis=0), 1.0)
         for c in range(y.shape[1]):
-            ax.plot(x[o], y[:, c], color=_color(labels[k]), lw=1.2, alpha=1.0 if y.shape[1] == 1 else 0.75,
-                    ls=("-", "--", ":")[c % 3])
+            ax.plot(
+                x[o],
+                y[:, c],
+                color=_color(labels[k]),
+                lw=1.2,
+                alpha=1.0 if y.shape[1] == 1 else 0.75,
+                ls=("-", "--", ":")[c % 3],
+            )
         ax.set_title(names[k], fontsize=7)
         ax.tick_params(labelsize=6)
         ax.set_xticks([0, 0.5, 1])
         ax.set_yticks([])
-    for ax in axes[(nrows - 1) * ncols:]:
+    for ax in axes[(nrows - 1) * ncols :]:
         ax.set_xlabel("input $x$", fontsize=7)
     for ax in axes[::ncols]:
         ax.set_ylabel("observed\n(standardised)", fontsize=7)
@@ -140,9 +146,15 @@ def plot_relation(function_of, names, labels):
     _tick_labels(ax, [names[k] for k in o], labels[o])
     ax.set_xlabel("member B")
     ax.set_ylabel("member A")
-    handles = [Line2D([], [], marker="s", ls="", ms=9, color=c, label=t) for c, t in (
-        (RELATION_COLORS["equivalent"], "equivalent (both ways)"), ("darkorange", "only B = h(A)"),
-        ("moccasin", "only A = h(B)"), ("0.8", "unrelated"))]
+    handles = [
+        Line2D([], [], marker="s", ls="", ms=9, color=c, label=t)
+        for c, t in (
+            (RELATION_COLORS["equivalent"], "equivalent (both ways)"),
+            ("darkorange", "only B = h(A)"),
+            ("moccasin", "only A = h(B)"),
+            ("0.8", "unrelated"),
+        )
+    ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     return fig
 
@@ -210,7 +222,7 @@ def plot_score_matrices(matrices: dict, names, labels, *, ncols: int = 3, titles
     o = class_order(labels)
     nrows = int(np.ceil(len(matrices) / ncols))
     fig, axes = new_figure(ncols, nrows, width=3.3, height=3.0)
-    for ax in axes[len(matrices):]:
+    for ax in axes[len(matrices) :]:
         ax.set_visible(False)
     titles = titles or {}
     for ax, (key, M) in zip(axes, matrices.items()):
@@ -269,8 +281,13 @@ def plot_class_graph(names, labels, verdicts, *, kinds=None, found_labels=None, 
         for j in range(i + 1, m):
             if V[i, j]:
                 same = labels[i] == labels[j]
-                ax.plot(*pos[[i, j]].T, color=_color(labels[i]) if same else "k", lw=0.9 if same else 2.5,
-                        alpha=0.55 if same else 1.0, zorder=1)
+                ax.plot(
+                    *pos[[i, j]].T,
+                    color=_color(labels[i]) if same else "k",
+                    lw=0.9 if same else 2.5,
+                    alpha=0.55 if same else 1.0,
+                    zorder=1,
+                )
     for i in range(m):
         mk = "^" if kinds is not None and kinds[i] == "neurons" else "o"
         ax.scatter(*pos[i], s=70, marker=mk, color=_color(labels[i]), edgecolors="k", zorder=3)
@@ -290,11 +307,12 @@ def plot_class_graph(names, labels, verdicts, *, kinds=None, found_labels=None, 
     if class_names:
         handles += [Line2D([], [], marker="s", ls="", color=_color(k), label=v) for k, v in class_names.items()]
     if kinds is not None:
-        handles += [Line2D([], [], marker="o", ls="", color="0.5", label="output observed"),
-                    Line2D([], [], marker="^", ls="", color="0.5", label="3 neurons observed")]
+        handles += [
+            Line2D([], [], marker="o", ls="", color="0.5", label="output observed"),
+            Line2D([], [], marker="^", ls="", color="0.5", label="3 neurons observed"),
+        ]
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=7,
-                   frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=7, frameon=False)
     return fig
 
 
@@ -322,7 +340,7 @@ def plot_score_strips(similarities: dict, relation, *, titles=None, ncols: int =
     r = rel[iu]
     nrows = int(np.ceil(len(similarities) / ncols))
     fig, axes = new_figure(ncols, nrows, width=2.4, height=2.6)
-    for ax in axes[len(similarities):]:
+    for ax in axes[len(similarities) :]:
         ax.set_visible(False)
     rng = np.random.default_rng(seed)
     titles = titles or {}
@@ -358,15 +376,14 @@ def plot_cases(x, observations: dict, cases, *, ncols: int = 3):
     o = np.argsort(x)
     nrows = int(np.ceil(len(cases) / ncols))
     fig, axes = new_figure(ncols, nrows, width=2.9, height=2.4)
-    for ax in axes[len(cases):]:
+    for ax in axes[len(cases) :]:
         ax.set_visible(False)
     for ax, case in zip(axes, cases):
         for name, color in ((case["a"], "tab:blue"), (case["b"], "tab:red")):
             y = np.asarray(observations[name], dtype=float).reshape(len(x), -1)[o]
             y = (y - y.mean(axis=0)) / np.where(y.std(axis=0) > 0, y.std(axis=0), 1.0)
             for c in range(y.shape[1]):
-                ax.plot(x[o], y[:, c], color=color, lw=1.3, ls=("-", "--", ":")[c % 3],
-                        label=name if c == 0 else None)
+                ax.plot(x[o], y[:, c], color=color, lw=1.3, ls=("-", "--", ":")[c % 3], label=name if c == 0 else None)
         ax.set_title(case.get("title", ""), fontsize=8)
         ax.set_xlabel("input $x$")
         ax.set_ylabel("observed (standardised)")

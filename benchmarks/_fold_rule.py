@@ -1,4 +1,10 @@
-r"""Bandwidth of the diffusion map on a curve, chosen from the data.
+r"""Bandwidth of the diffusion map on a curve, chosen from the data: a measured alternative.
+
+The package's own rule (:func:`netequiv.comparison.prepare_side`) tries the 40th, 20th and
+10th neighbour and keeps the first whose coordinate reproduces the observations on the
+interpolator's validation split.  This fold-ratio rule decides without fitting the
+diffusion maps; ``benchmarks/bandwidth_rule.py`` compares both (22 of 24 curve pairs pass
+with either), so it lives here, beside the benchmark, not as a second rule in the package.
 
 :func:`choose_epsilon_neighbors` returns the ``n_neighbors_epsilon`` of
 :class:`~netequiv.DiffusionMaps` (the kernel bandwidth :math:`\varepsilon` is the median
@@ -14,8 +20,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
-from ._validation import as_2d_float, check_int
-from .metric import LocalMetric
+from netequiv._validation import as_2d_float, check_int
+from netequiv.metric import LocalMetric
 
 __all__ = ["choose_epsilon_neighbors", "curve_fold_ratios"]
 
@@ -208,7 +214,7 @@ def _fold_ratios(Y, M, ks, stop_excess=None):
     todo = list(ks)
     while todo:
         stage = [k for k in todo if k <= max(2 * todo[0], 20)]
-        todo = todo[len(stage):]
+        todo = todo[len(stage) :]
         pr, pc, pd2 = _ball_pairs(Y, M, tree, src, 2.0 * eps[stage[-1]] * log_cut)
         g2 = np.maximum((s[src[pr]] - s[pc]) ** 2, pd2)
         dphi = phi[pc] - phi[src[pr]]
@@ -343,7 +349,7 @@ def choose_epsilon_neighbors(Y, metric, *, n_intrinsic: int, n_coordinates: int,
     once the kernel reaches across a bend.  Benchmark (24 comparisons, ``bandwidth_rule.json``,
     including cases the calibration never saw): the 10th neighbour passed 17, the 20th 19,
     the 40th 15, the rule 22; the two failures are pairs on which none of 10, 20, 40 passed.
-        """
+    """
     Y = as_2d_float(Y, "Y")
     n_intrinsic = check_int(n_intrinsic, "n_intrinsic", 1)
     n_coordinates = check_int(n_coordinates, "n_coordinates", 1)
