@@ -60,11 +60,11 @@ def test_reconstruct_via_the_input():
     direct = mn.reconstruct(h, {"input": x, "output": y})
     assert two["errors"]["input"] == direct["errors"]["input"]  # the first stage is the same fit
     # the second stage: G fitted on the training inputs, evaluated at the reconstructed ones
-    from netequiv.embedding import _standardise
+    from netequiv.embedding import standardize_columns
     from netequiv.interpolation import KernelInterpolator
 
     tr = two["train_index"]
-    Z_train, Z_test = _standardise(x[tr, None], two["predictions"]["input"])
+    Z_train, Z_test = standardize_columns(x[tr, None], two["predictions"]["input"])
     pred = KernelInterpolator(random_state=0).fit(Z_train, y[tr, None]).predict(Z_test)
     assert np.array_equal(pred, two["predictions"]["output"])
     with pytest.raises(ValueError, match="via must name one of the targets"):

@@ -26,6 +26,7 @@ from ._validation import check_fraction as _check_fraction
 from ._validation import check_int as _check_int
 
 __all__ = [
+    "standardize_columns",
     "count_preimages",
     "folded_fraction",
     "rank_deficient_fraction",
@@ -242,7 +243,7 @@ def false_neighbor_fraction(x, features, *, factor=10.0) -> float:
 
     x, features = _check_xf(x, features)
     factor = check_positive(factor, "factor")
-    F, _ = _standardise(features, features[:1])
+    F, _ = standardize_columns(features, features[:1])
     if F.shape[1] == 0:
         return 1.0
     delta = np.median(cKDTree(x).query(x, k=2)[0][:, 1])
@@ -322,12 +323,22 @@ def choose_neurons(width, k=None, n_intrinsic=1, random_state=0, *, activations=
     return np.sort(rng.choice(candidates, size=k, replace=False))
 
 
-def _standardise(train: np.ndarray, test: np.ndarray, tol: float = 1e-12):
-    """z-score the columns with the training statistics; drop constant columns."""
-    mean = train.mean(axis=0)
-    std = train.std(axis=0)
-    keep = std > tol * np.maximum(1.0, np.abs(mean))
-    return (train[:, keep] - mean[keep]) / std[keep], (test[:, keep] - mean[keep]) / std[keep]
+def standardize_columns(train: np.ndarray, test: np.ndarray):
+    """z-score the columns of ``train`` and ``test`` with the training statistics.
+
+    Columns that are constant on the training samples (the scale-free rule of
+    :func:`netequiv.constant_features`) are dropped from both.
+
+    Returns
+    -------
+    train, test : ndarray
+        The standardised arrays, with the same kept columns.
+    """
+    from .measures import constant_features
+
+    keep = ~constant_features(train)
+    mean, std = train[:, keep].mean(axis=0), train[:, keep].std(axis=0)
+    return (train[:, keep] - mean) / std, (test[:, keep] - mean) / std
 
 
 def _reconstruction_error(x, features, test_size, random_state, interpolator_kwargs) -> float:
@@ -340,7 +351,7 @@ def _reconstruction_error(x, features, test_size, random_state, interpolator_kwa
     perm = rng.permutation(n)
     n_test = max(1, int(round(test_size * n)))
     test, train = perm[:n_test], perm[n_test:]
-    F_train, F_test = _standardise(features[train], features[test])
+    F_train, F_test = standardize_columns(features[train], features[test])
     if F_train.shape[1] == 0:  # nothing varies: the best prediction is the mean
         pred = np.broadcast_to(x[train].mean(axis=0), x[test].shape)
     else:

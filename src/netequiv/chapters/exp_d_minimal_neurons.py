@@ -140,7 +140,7 @@ def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_sta
     >>> bool(two["errors"]["output"] < 1e-3)
     True
     """
-    from ..embedding import _standardise
+    from ..embedding import standardize_columns
     from ..interpolation import KernelInterpolator
     from ..measures import nrmse
 
@@ -159,7 +159,7 @@ def reconstruct(features, targets: dict, *, via=None, test_size=0.25, random_sta
     kwargs = {"random_state": 0, **(interpolator_kwargs or {})}
 
     def fit_predict(Z_train, Z_test, t):
-        Z_train, Z_test = _standardise(Z_train, Z_test)
+        Z_train, Z_test = standardize_columns(Z_train, Z_test)
         if Z_train.shape[1] == 0:  # nothing varies: the best prediction is the mean
             return np.repeat(t[train].mean(axis=0, keepdims=True), len(Z_test), axis=0)
         return KernelInterpolator(**kwargs).fit(Z_train, t[train]).predict(Z_test)

@@ -27,9 +27,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from .._validation import as_2d_float, check_positive, check_random_state
+from .._validation import as_2d_float, check_positive, check_random_state, check_same_samples
 from .._validation import check_int as _check_int
-from ..embedding import _check_xf, choose_neurons, embeds_manifold, false_neighbor_fraction, rank_deficient_fraction
+from ..embedding import choose_neurons, embeds_manifold, false_neighbor_fraction, rank_deficient_fraction
 
 __all__ = [
     "RandomSmoothMap",
@@ -589,7 +589,9 @@ def neuron_embedding_survey(
     >>> neuron_embedding_survey(x, acts, ks=(3,), n_trials=1)["embedded_fraction"]
     array([1.])
     """
-    x, acts = _check_xf(x, activations)
+    x = as_2d_float(x, "x", min_samples=10)
+    acts = as_2d_float(activations, "activations", min_samples=10)
+    check_same_samples(x, acts, "x", "activations")
     n_trials = _check_int(n_trials, "n_trials", 1)
     offset = _check_int(random_state, "random_state", 0)
     width = acts.shape[1]
