@@ -12,7 +12,10 @@ staged notebooks, so it appears neither on a page nor in a downloaded notebook; 
 build no page or downloadable source may contain a path of this machine.  The fast book
 carries a banner saying that its sizes are reduced.
 
-Usage: python scripts/build_fast_book.py [EXECUTED_DIR] [OUTPUT_DIR]
+Usage: python scripts/build_fast_book.py [EXECUTED_DIR] [OUTPUT_DIR] [--builder singlehtml] [--full]
+
+``make pdf`` uses it too: the full book's executed notebooks (``_build/jupyter_execute``) as
+one page (``--builder singlehtml --full``), which ``scripts/print_pdf.py`` prints.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import yaml
 
 #: what a machine path looks like in a page (the checkout, temporary and home folders)
 MACHINE_PATH = re.compile(
-    r"(/tmp/|/var/folders/|/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|"
+    r"(/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|"
     + re.escape(str(Path(__file__).resolve().parents[1]))
     + ")"
 )
@@ -58,8 +61,8 @@ def toc_files(toc: dict) -> list[str]:
     return found
 
 
-def main(executed: Path, output: Path) -> int:
-    stage = ROOT / "_build" / "fast-src"
+def main(executed: Path, output: Path, *, builder: str = "html", fast: bool = True) -> int:
+    stage = ROOT / "_build" / ("fast-src" if fast else f"{builder}-src")
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
@@ -68,7 +71,8 @@ def main(executed: Path, output: Path) -> int:
     shutil.copytree(ROOT / "book", stage / "book")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
-    config.setdefault("html", {})["announcement"] = BANNER
+    if fast:
+        config.setdefault("html", {})["announcement"] = BANNER
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -83,6 +87,9 @@ def main(executed: Path, output: Path) -> int:
             continue
         nb = nbformat.read(src, as_version=4)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        nb.metadata.pop("papermill", None)  # input/output paths of the test run
+        for cell in nb.cells:
+            cell.metadata.pop("papermill", None)
         nbformat.write(nb, stage / f"{entry}.ipynb")
     if missing:
         print(
@@ -93,9 +100,11 @@ def main(executed: Path, output: Path) -> int:
         return 1
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(stage), "-W", "-n", "--keep-going", "--path-output", str(output)]
+    if builder != "html":
+        cmd += ["--builder", builder]
     rc = subprocess.call(cmd)
     if rc == 0:
-        rc = check_pages(output / "_build" / "html")
+        rc = check_pages(output / "_build" / builder)
     return rc
 
 
@@ -116,7 +125,12 @@ def check_pages(html: Path) -> int:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    executed = Path(args[0]) if args else ROOT / "_build" / "fast-executed"
-    output = Path(args[1]) if len(args) > 1 else ROOT / "_build" / "fast"
-    sys.exit(main(executed.resolve(), output.resolve()))
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Build the book from executed notebooks (no execution).")
+    ap.add_argument("executed", nargs="?", default=str(ROOT / "_build" / "fast-executed"))
+    ap.add_argument("output", nargs="?", default=str(ROOT / "_build" / "fast"))
+    ap.add_argument("--builder", default="html", help="jupyter-book builder (html, singlehtml, ...)")
+    ap.add_argument("--full", action="store_true", help="full-mode notebooks: no reduced-sizes banner")
+    a = ap.parse_args()
+    sys.exit(main(Path(a.executed).resolve(), Path(a.output).resolve(), builder=a.builder, fast=not a.full))

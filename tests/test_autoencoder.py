@@ -152,7 +152,7 @@ def test_encode_images():
     assert codes.shape == (5, 4) and codes.dtype == np.float64
     with torch.no_grad():
         np.testing.assert_allclose(codes, model.encode(torch.from_numpy(x).unsqueeze(1)).numpy(), rtol=1e-6)
-    np.testing.assert_array_equal(encode_images(model, x[:, None]), codes)
+    np.testing.assert_array_equal(encode_images(model, x[:, None], batch_size=2), codes)
     with pytest.raises(ValueError, match="expects 8x8"):
         encode_images(model, np.zeros((2, 16, 16)))
 
