@@ -31,10 +31,9 @@ import yaml
 
 #: what a machine path looks like in a page (the checkout, temporary and home folders)
 MACHINE_PATH = re.compile(
-    r"(/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|"
-    + re.escape(str(Path(__file__).resolve().parents[1]))
-    + ")"
+    r"(/home/[a-z]|/root/|/Users/[A-Za-z]|pytest-of-|" + re.escape(str(Path(__file__).resolve().parents[1])) + ")"
 )
+PRINT_TAGS = {"hide-input": "remove-input", "hide-output": "remove-output", "hide-cell": "remove-cell"}
 BANNER = (
     "Fast build: every chapter ran with reduced sizes (<code>fast = True</code>); "
     "numbers differ from the full book (<code>make book</code>)."
@@ -69,6 +68,8 @@ def main(executed: Path, output: Path, *, builder: str = "html", fast: bool = Tr
     for name in ("_toc.yml", "references.bib"):
         shutil.copy2(ROOT / name, stage / name)
     shutil.copytree(ROOT / "book", stage / "book")
+    if (ROOT / "_static").is_dir():  # the book's own CSS (print rules for make pdf)
+        shutil.copytree(ROOT / "_static", stage / "_static")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     if fast:
@@ -90,6 +91,9 @@ def main(executed: Path, output: Path, *, builder: str = "html", fast: bool = Tr
         nb.metadata.pop("papermill", None)  # input/output paths of the test run
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)
+            if builder == "singlehtml":  # a printed page cannot unfold: hidden means removed
+                tags = cell.metadata.get("tags", [])
+                cell.metadata["tags"] = [PRINT_TAGS.get(t, t) for t in tags]
         nbformat.write(nb, stage / f"{entry}.ipynb")
     if missing:
         print(

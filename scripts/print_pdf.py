@@ -38,8 +38,26 @@ def find_chrome() -> str:
     )
 
 
+def single_page(html: Path) -> Path:
+    """The page itself: follow the root's redirect, and give the page the assets it links.
+
+    The single-page builder writes the book into the root document's folder (``book/``) but
+    links ``_static/`` relative to it, so a link to the root's ``_static`` is put beside it.
+    """
+    text = html.read_text(errors="replace")
+    target = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', text)
+    if target:
+        html = html.parent / target.group(1)
+    for name in ("_static", "_images"):
+        src, dst = html.parents[1] / name, html.parent / name
+        if html.parent != html.parents[1] and src.is_dir() and not dst.exists():
+            dst.symlink_to(src.resolve(), target_is_directory=True)
+    return html
+
+
 def print_pdf(html: Path, pdf: Path) -> None:
     pdf.parent.mkdir(parents=True, exist_ok=True)
+    html = single_page(html)
     cmd = [
         find_chrome(),
         "--headless",
@@ -67,7 +85,7 @@ def check_pdf(pdf: Path) -> dict:
         out["pages"] = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-        out["raw_tex"] = len(re.findall(r"\\(frac|mathbb|partial|begin\{|left\(|sum_)", text))
+        out["raw_tex"] = len(re.findall(r"(?<!\\)\\(frac|mathbb|partial|begin\{|left\(|sum_)", text))
     if shutil.which("pdfimages"):
         listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
         out["images"] = max(0, len(listing.strip().splitlines()) - 2)
