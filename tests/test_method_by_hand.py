@@ -30,13 +30,13 @@ def test_by_hand_equals_compare(res):
     ):
         assert diffs[key] <= TOLERANCE, (key, diffs[key])
     assert all(res["identical"].values()), res["identical"]
-    assert res["verdict"] == res["reference"]["verdict"]
-    assert res["reason"] == res["reference"]["reason"]
+    assert res["by_hand"]["verdict"] == res["reference"]["verdict"]
+    assert res["by_hand"]["reason"] == res["reference"]["reason"]
 
 
 def test_the_pair_is_equivalent(res):
     # two one-to-one maps of the square: the known answer, with errors well below tol = 0.05
-    assert res["verdict"] == "equivalent"
+    assert res["by_hand"]["verdict"] == "equivalent"
     errors = res["errors"]
     assert max(errors.values()) < 0.03
     # each cross direction is within a factor 2 of the self round trips
