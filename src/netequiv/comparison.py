@@ -61,6 +61,7 @@ __all__ = [
     "decide",
     "default_epsilon_neighbors",
     "fit_direction",
+    "jacobian_diagnostics",
     "intrinsic_coordinates",
     "prepare_side",
     "split_samples",
@@ -286,8 +287,41 @@ class Side:
     cross_error: dict | None = None
 
 
-def _diagnose_jacobians(J: np.ndarray, n_intrinsic: int, rcond: float):
-    """Rank, near-singular fraction and orientation flips of Jacobians (N, d, n)."""
+def jacobian_diagnostics(J, n_intrinsic: int, rcond: float = 1e-2):
+    r"""What the Jacobians of one network resolve along the manifold.
+
+    With the singular values :math:`s_{1,i} \ge s_{2,i} \ge \dots` of each :math:`J_i` and
+    :math:`\bar s_1` the median of :math:`s_{1,i}`, direction :math:`k` is *singular* at sample
+    :math:`i` when :math:`s_{k,i} \le \text{rcond}\,\bar s_1`.
+
+    Parameters
+    ----------
+    J : array of shape (N, d, n)
+        Jacobians restricted to the manifold's tangents (``n`` columns at least).
+    n_intrinsic : int
+        Dimension :math:`n` of the manifold.
+    rcond : float, default 1e-2
+        Relative floor (``jacobian_rcond`` of :func:`compare_observations`).
+
+    Returns
+    -------
+    rank : int
+        The number of directions resolved at most samples: :math:`\min(n, d)`, lowered while
+        the last direction is singular at more than half of the samples.
+    near_singular : float
+        Fraction of samples whose :math:`n`-th direction is singular (1 when :math:`d < n`).
+    orientation_flips : float
+        For square Jacobians: the minority fraction of :math:`\operatorname{sign}\det J_i` over
+        the non-singular samples (NaN otherwise).
+    n_floored : int
+        Samples singular in direction ``rank`` (their singular values are floored in the metric).
+
+    Raises
+    ------
+    ValueError
+        "the Jacobians have ... input columns but n_intrinsic=..."; "all Jacobians vanish ...".
+    """
+    J = np.asarray(J, dtype=np.float64)
     N, d, m = J.shape
     if m < n_intrinsic:
         raise ValueError(
@@ -404,7 +438,7 @@ def prepare_side(
             rank, near, _, n_bad = _diagnose_singular_values(s, n_intrinsic, y.shape[1], jacobian_rcond)
     else:
         J = _as_jacobians(metric, len(y), y.shape[1], f"metric_{name.lower()}")
-        rank, near, flips, n_bad = _diagnose_jacobians(J, n_intrinsic, jacobian_rcond)
+        rank, near, flips, n_bad = jacobian_diagnostics(J, n_intrinsic, jacobian_rcond)
         M = metric_from_jacobians(J, n_intrinsic=rank, rcond=jacobian_rcond, degenerate="clip")
     resolved = rank if rank is not None else min(n_intrinsic, y.shape[1])
     if n_coordinates is None:
