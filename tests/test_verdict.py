@@ -281,3 +281,20 @@ def test_one_dimensional_family_of_images():
     folded = _Then(conv, lambda y: (y[:, :1] - mid) ** 2)
     res_fold = compare(folded, conv, imgs, tangents=tang)
     assert res_fold.verdict in ("not equivalent", "inconclusive"), res_fold.reason
+
+
+def test_samples_the_diffusion_map_cannot_join_are_inconclusive():
+    # legal data in two far-apart pieces: the neighbour graph of either network falls apart
+    rng = np.random.default_rng(0)
+    x = np.sort(np.r_[rng.uniform(0.0, 0.1, 150), rng.uniform(0.9, 1.0, 150)])[:, None]
+    J = np.ones((300, 1, 1))
+    res = compare_observations(x, 2 * x, metric_a=J, metric_b=2 * J)
+    assert res.verdict == "inconclusive"
+    assert "cannot be computed" in res.reason and "disconnected" in res.reason
+    assert np.isnan(res.forward_error["max_nrmse"]) and res.summary()["verdict"] == "inconclusive"
+    with pytest.raises(ValueError, match="no transformation"):
+        res.forward(x[:5])
+    from netequiv import DiffusionMaps, ResolutionError
+
+    with pytest.raises(ResolutionError, match="disconnected"):
+        DiffusionMaps(n_components=3).fit(x)

@@ -46,6 +46,7 @@ _LAZY = {
     "intrinsic_coordinates": "comparison",
     "IntrinsicCoordinates": "comparison",
     "decide": "comparison",
+    "ResolutionError": "_validation",
     # observation.py (torch; the module is not named "observe" so that netequiv.observe
     # is always the function, never a submodule that shadows it)
     "observe": "observation",

@@ -95,3 +95,14 @@ def check_random_state(seed) -> np.random.Generator:
     if isinstance(seed, (int, np.integer)):
         return np.random.default_rng(int(seed))
     raise ValueError(f"random_state must be None, an int or a numpy Generator, got {type(seed).__name__}.")
+
+
+class ResolutionError(ValueError):
+    """The data are legal, but the method cannot resolve them as sampled.
+
+    Raised where a diffusion map cannot be computed from the samples it is given (a neighbour
+    graph in pieces, an eigensolver that does not converge on a clustered spectrum, fewer
+    independent eigen-directions than coordinates asked for).  :func:`netequiv.compare_observations`
+    turns it into the verdict "inconclusive" with the message as its reason; called directly,
+    it is a ``ValueError`` that says what to change.
+    """

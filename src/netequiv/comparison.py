@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_2d_float, check_int, check_positive, check_random_state, check_same_samples
+from ._validation import ResolutionError, as_2d_float, check_int, check_positive, check_random_state, check_same_samples
 from .dmap import DiffusionMaps
 from .interpolation import KernelInterpolator, fit_shared
 from .measures import nrmse, summarize_errors
@@ -773,6 +773,10 @@ class Comparison:
         """Samples of B whose Jacobian singular values were floored."""
         return self.diagnostics_b.n_degenerate
 
+    def _check_transform(self) -> None:
+        if self.g_b is None or self.g_a is None:
+            raise ValueError(f"this comparison has no transformation: {self.reason}")
+
     def forward(self, y_a, metric_a=None) -> np.ndarray:
         r""":math:`T(y^A) = G_B(\Phi_A(y^A))`: B's observations predicted from A's.
 
@@ -790,10 +794,12 @@ class Comparison:
         -------
         ndarray of shape (M, d_B)
         """
+        self._check_transform()
         return self.g_b.predict(self.coords_a.transform(y_a, metric_a))
 
     def backward(self, y_b, metric_b=None) -> np.ndarray:
         r""":math:`T^{-1}(y^B) = G_A(\Phi_B(y^B))`: A's observations predicted from B's (see :meth:`forward`)."""
+        self._check_transform()
         return self.g_a.predict(self.coords_b.transform(y_b, metric_b))
 
     def evaluate(self, x_new) -> dict:
@@ -1082,8 +1088,12 @@ def compare_observations(
         "interpolator_kwargs": interpolator_kwargs,
     }
     with _blas_threads():
-        a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, cross=yb, **common)
-        b = prepare_side(yb, metric_b, name="B", n_coordinates=n_coord_b, cross=ya, **common)
+        try:
+            a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, cross=yb, **common)
+            b = prepare_side(yb, metric_b, name="B", n_coordinates=n_coord_b, cross=ya, **common)
+        except ResolutionError as exc:
+            side = "B" if "a" in locals() else "A"
+            return _unresolved(side, exc, n_intrinsic, (ya, yb), train, test, max(tol, floor_value), rule)
     g_b, pred_b, fe = a.g_cross, a.cross_prediction, a.cross_error
     g_a, pred_a, be = b.g_cross, b.cross_prediction, b.cross_error
     fwd, bwd = nrmse(yb[test], pred_b), nrmse(ya[test], pred_a)
@@ -1136,6 +1146,53 @@ def compare_observations(
         test_index=test,
         rule=rule,
         predictions={"b_from_a": pred_b, "a_from_b": pred_a, "aligned_b": aligned},
+    )
+
+
+def _unresolved(name, exc, n_intrinsic, ys, train, test, threshold, rule) -> Comparison:
+    """The "inconclusive" comparison of a pair whose side ``name`` no diffusion map resolves."""
+    nan = float("nan")
+    errors = {"max_nrmse": nan, "median_nrmse": nan, "relative": nan, "n_constant": 0}
+    sides = [
+        SideDiagnostics(
+            name=n,
+            n_features=int(y.shape[1]),
+            n_intrinsic=int(n_intrinsic),
+            rank=None,
+            near_singular=nan,
+            orientation_flips=nan,
+            false_neighbors=nan,
+            self_error=dict(errors),
+        )
+        for n, y in zip("AB", ys)
+    ]
+    reason = (
+        f"the diffusion map of network {name}'s observations cannot be computed from {len(train)} training "
+        f"samples ({exc}), so the method cannot decide; add samples, or observe "
+        f"{2 * n_intrinsic + 1} = 2n+1 generic neurons of network {name}."
+    )
+    return Comparison(
+        verdict="inconclusive",
+        reason=reason,
+        forward_nrmse=np.full(ys[1].shape[1], nan),
+        backward_nrmse=np.full(ys[0].shape[1], nan),
+        forward_error=dict(errors),
+        backward_error=dict(errors),
+        self_error_a=sides[0].self_error,
+        self_error_b=sides[1].self_error,
+        diagnostics_a=sides[0],
+        diagnostics_b=sides[1],
+        agreement_r2=nan,
+        agreement_rms=nan,
+        threshold=threshold,
+        agreement_threshold=None,
+        coords_a=None,
+        coords_b=None,
+        g_a=None,
+        g_b=None,
+        train_index=train,
+        test_index=test,
+        rule=rule,
     )
 
 

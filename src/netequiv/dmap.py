@@ -43,7 +43,7 @@ from ._neighbors import (
     radius_graph_csr,
     spatial_order,
 )
-from ._validation import as_2d_float, check_positive, check_random_state
+from ._validation import ResolutionError, as_2d_float, check_positive, check_random_state
 from .metric import LocalMetric, metric_from_jacobians
 
 __all__ = ["DiffusionMaps"]
@@ -328,7 +328,7 @@ class DiffusionMaps(BaseEstimator):
         n_comp, labels = connected_components(K, directed=False)
         if n_comp > 1:
             sizes = np.sort(np.bincount(labels))[::-1]
-            raise ValueError(
+            raise ResolutionError(
                 f"the neighbour graph is disconnected: {n_comp} components of sizes "
                 f"{sizes[:6].tolist()}{'...' if n_comp > 6 else ''} at epsilon={eps:.4g}. Increase "
                 "epsilon (or n_neighbors_epsilon), add samples between the pieces, or embed each piece "
@@ -362,7 +362,7 @@ class DiffusionMaps(BaseEstimator):
         except ArpackNoConvergence as exc:
             if flat_weight >= _FLAT_KERNEL_WEIGHT:
                 raise _flat_kernel_error(eps, flat_weight, None, np.nan, isinstance(self.epsilon, str)) from None
-            raise ValueError(
+            raise ResolutionError(
                 f"the Lanczos eigensolver did not converge ({len(exc.eigenvalues)} of {k} eigenpairs) at "
                 f"epsilon={eps:.4g}: the leading eigenvalues are too clustered near 1. Increase epsilon "
                 "(or n_neighbors_epsilon), compute fewer n_components, or loosen eigen_tol."

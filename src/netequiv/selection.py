@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 
-from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from ._validation import ResolutionError, as_2d_float, check_positive, check_random_state, check_same_samples
 
 __all__ = ["llr_residuals", "select_nonharmonic", "align_embeddings", "AlignResult"]
 
@@ -260,7 +260,7 @@ def select_nonharmonic(
     if r[chosen[-1]] < min_residual:
         n_ok = int(np.sum(r >= min_residual))
         shown = np.array2string(r, precision=3, separator=", ")
-        raise ValueError(
+        raise ResolutionError(
             f"only {n_ok} of the {k} eigenvectors have a local linear regression residual >= {min_residual:g} "
             f"(residuals: {shown}); the embedding has fewer independent directions than "
             f"n_components={n_components}. Compute more eigenvectors, or ask for fewer components."

@@ -56,7 +56,7 @@ def cache_dir(*parts: str) -> Path:
     if env:
         root = Path(env)
     else:
-        checkout = Path(__file__).resolve().parents[2]
+        checkout = Path(__file__).resolve().parents[3]  # src/netequiv/chapters/cache.py -> checkout
         if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "netequiv").is_dir():
             root = checkout / ".cache"
         else:
