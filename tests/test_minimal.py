@@ -1,22 +1,39 @@
-"""Tests of netequiv.chapters.exp_d_minimal_neurons: reconstruction from a few features, minimal subsets, fold diagnostics."""
+"""Tests of netequiv.chapters.exp_d_minimal_neurons: intrinsic coordinates of a few neurons, the verdict
+on subsets, the greedy search, random surveys, fold diagnostics and the encoder helpers."""
 
 import numpy as np
 import pytest
 
 from netequiv.chapters import exp_d_minimal_neurons as mn
 from netequiv.chapters.exp_a_scalar import fold_gap
-from netequiv.embedding import embeds_manifold, false_neighbor_fraction
+from netequiv.embedding import choose_neurons, embeds_manifold
 
 
 @pytest.fixture(scope="module")
 def interval():
     x = np.random.default_rng(0).uniform(0, 1, 240)[:, None]
     t = x[:, 0]
-    # a layer: folded, monotone, folded, constant, monotone
+    # a layer: folded, folded (symmetric about 1/2), folded (symmetric), constant, monotone
     acts = np.column_stack(
-        [np.sin(2 * np.pi * t), np.tanh(2 * t - 1), np.cos(2 * np.pi * t), np.full_like(t, 0.3), t**3 + t]
+        [np.sin(2 * np.pi * t), np.sin(np.pi * t), np.cos(2 * np.pi * t), np.full_like(t, 0.3), t**3 + t]
     )
-    return x, acts, np.sin(2 * np.pi * t)[:, None]
+    jac = np.stack(
+        [
+            2 * np.pi * np.cos(2 * np.pi * t),
+            np.pi * np.cos(np.pi * t),
+            -2 * np.pi * np.sin(2 * np.pi * t),
+            0 * t,
+            3 * t**2 + 1,
+        ],
+        axis=1,
+    )[:, :, None]
+    return x, acts, jac, np.sin(2 * np.pi * t)[:, None]
+
+
+@pytest.fixture(scope="module")
+def layer(interval):
+    x, acts, jac, _ = interval
+    return mn.LayerObservations(acts, jac, x, np.ones((len(x), 1, 1)), n_intrinsic=1)
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +44,245 @@ def circle():
     return theta, u, feats
 
 
-# ----------------------------------------------------------------------------- reconstruct
+@pytest.fixture(scope="module")
+def circle_layer(circle):
+    theta, u, feats = circle
+    dfeats = np.stack(
+        [-2 * np.sin(2 * theta), -np.sin(theta), 2 * np.cos(2 * theta) + 0.3 * np.cos(theta), np.cos(theta)], axis=1
+    )[:, :, None]
+    du = np.stack([-np.sin(theta), np.cos(theta)], axis=1)[:, :, None]
+    return mn.LayerObservations(feats, dfeats, u, du, n_intrinsic=1, n_coordinates=2)
+
+
+# ----------------------------------------------------------------------------- the verdict on a subset
+
+
+def test_compare_monotone_unit_determines_the_input_and_a_fold_does_not(layer):
+    good = layer.compare([4])
+    assert good.verdict == "equivalent" and good.forward_error["max_nrmse"] < 1e-3
+    for j in (0, 1, 2):  # each folds the interval: distant inputs share a value
+        res = layer.compare([j])
+        assert res.verdict == "not equivalent", (j, res.reason)
+        assert res.forward_error["max_nrmse"] > 0.5
+    # two units symmetric about x = 1/2 still confuse x with 1 - x
+    assert layer.compare([1, 2]).verdict == "not equivalent"
+    # a monotone unit added to a folded one is enough
+    assert layer.compare([2, 4]).verdict == "equivalent"
+
+
+def test_compare_on_a_circle_needs_two_units(circle_layer):
+    # one function on a closed curve always folds; (cos, sin) embeds it
+    assert circle_layer.compare([0]).verdict != "equivalent"
+    res = circle_layer.compare([1, 3])
+    assert res.verdict == "equivalent" and res.coords_a.coords.shape[1] == 2
+    # cos 2theta and sin 2theta + 0.3 sin theta: theta and theta + pi nearly coincide
+    assert circle_layer.compare([0, 2]).verdict == "not equivalent"
+
+
+def test_compare_with_another_network(layer, interval):
+    x, _, _, y = interval
+    t = x[:, 0]
+    other = np.column_stack([np.tanh(3 * t), t**2])
+    d_other = np.stack([3 / np.cosh(3 * t) ** 2, 2 * t], axis=1)[:, :, None]
+    res = layer.compare([4], other, d_other)
+    assert res.verdict == "equivalent" and res.predictions["b_from_a"].shape[1] == 2
+    with pytest.raises(ValueError, match="other_jacobians must be finite Jacobians"):
+        layer.compare([4], other, d_other[:, :1])
+
+
+def test_through_coordinates_equals_the_verdicts_forward_direction(layer, interval):
+    x, _, _, y = interval
+    res = layer.compare([4], random_state=3)
+    tc = layer.through_coordinates([4], {"input": x, "output": y}, random_state=3)
+    # same split, same coordinates, same interpolator: the same held-out error
+    assert tc["errors"]["input"] == res.forward_error["max_nrmse"]
+    assert np.array_equal(tc["test_index"], res.test_index)
+    assert np.array_equal(tc["coords"], res.coords_a.coords)
+    assert tc["errors"]["output"] < 1e-3 and tc["predictions"]["output"].shape == (len(res.test_index), 1)
+    # a folded unit: the input is lost, a function of the unit (its own square) is not
+    folded = layer.through_coordinates([0], {"input": x, "square": layer.units[:, :1] ** 2})
+    assert folded["errors"]["input"] > 0.5 and folded["errors"]["square"] < 0.05
+    with pytest.raises(ValueError, match="targets must be a non-empty dict"):
+        layer.through_coordinates([4], {})
+    with pytest.raises(ValueError, match=r"targets\['input'\] has 10 samples but units has 240"):
+        layer.through_coordinates([4], {"input": x[:10]})
+
+
+def test_layer_observations_bad_input(interval):
+    x, acts, jac, _ = interval
+    eye = np.ones((len(x), 1, 1))
+    with pytest.raises(ValueError, match=r"jacobians must be finite Jacobians of shape \(240, 5, n\)"):
+        mn.LayerObservations(acts, jac[:, :3], x, eye, 1)
+    with pytest.raises(ValueError, match="inputs has 10 samples but units has 240"):
+        mn.LayerObservations(acts, jac, x[:10], eye, 1)
+    with pytest.raises(ValueError, match="must both have n_intrinsic=2 columns"):
+        mn.LayerObservations(acts, jac, x, eye, 2)
+    with pytest.raises(ValueError, match="normal_penalty must be a finite number > 0"):
+        mn.LayerObservations(acts, jac, x, eye, 1, normal_penalty=0.0)
+    with pytest.raises(ValueError, match="test_size must lie strictly between 0 and 1"):
+        mn.LayerObservations(acts, jac, x, eye, 1, test_size=1.0)
+    bad = jac.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="jacobians must be finite"):
+        mn.LayerObservations(acts, bad, x, eye, 1)
+    layer = mn.LayerObservations(acts, jac, x, eye, 1)
+    for subset in ([], [5], [1, 1], [-1]):
+        with pytest.raises(ValueError, match="subset must hold distinct unit indices"):
+            layer.compare(subset)
+
+
+# ----------------------------------------------------------------------------- the search
+
+
+def test_minimal_subset_finds_the_monotone_unit(layer):
+    res = mn.minimal_subset(layer)
+    assert res["subset"] == [4] and res["k"] == 1 and res["whitney"] == 3
+    assert res["n_evaluated"] == 5 and res["n_candidates"] == 5
+    assert res["steps"][0]["outcome"] == "equivalent"
+    assert res["comparison"].verdict == "equivalent"
+    assert res["steps"][0]["input_error"] == res["comparison"].forward_error["max_nrmse"]
+
+
+def test_minimal_subset_without_an_accepted_subset(layer):
+    # only folded units, each symmetric or antisymmetric: no subset of two is accepted here
+    res = mn.minimal_subset(layer, candidates=[0, 1, 2], max_k=2)
+    assert res["k"] is None and len(res["subset"]) == 2 and res["max_k"] == 2
+    assert [s["k"] for s in res["steps"]] == [1, 2]
+    assert all(s["outcome"] != "equivalent" for s in res["steps"])
+    assert set(res["subset"]) <= {0, 1, 2}
+
+
+def test_minimal_subset_on_a_circle(circle_layer):
+    res = mn.minimal_subset(circle_layer)
+    assert res["k"] == 2 and sorted(res["subset"]) == [1, 3]
+    assert res["steps"][0]["outcome"] != "equivalent"
+
+
+def test_minimal_subset_goes_on_when_no_subset_has_coordinates(interval):
+    x, _, _, _ = interval
+    t = x[:, 0]
+    flat = np.clip(t - 0.9, 0, None)  # constant on 90 % of the inputs: all Jacobians vanish
+    units = np.column_stack([flat, t])
+    jac = np.stack([(t > 0.9).astype(float), np.ones_like(t)], axis=1)[:, :, None]
+    lay = mn.LayerObservations(units, jac, x, np.ones((len(x), 1, 1)), 1)
+    res = mn.minimal_subset(lay, candidates=[0], max_k=1)
+    assert res["subset"] == [0] and res["k"] is None and res["comparison"] is None
+    assert res["steps"][0]["outcome"] == "no coordinates" and "Jacobians vanish" in res["steps"][0]["reason"]
+    # a candidate without coordinates is passed over while another has them
+    assert mn.minimal_subset(lay, candidates=[0, 1], max_k=2)["subset"] == [1]
+
+
+def test_minimal_subset_bad_input(layer):
+    for bad in ([0, 0], [7], [], [0.5]):
+        with pytest.raises(ValueError, match="candidates must be distinct unit indices"):
+            mn.minimal_subset(layer, candidates=bad)
+    with pytest.raises(ValueError, match="max_k must be an integer >= 1"):
+        mn.minimal_subset(layer, max_k=0)
+
+
+def test_search_row_and_table(layer, interval):
+    x, _, _, y = interval
+    res = mn.minimal_subset(layer)
+    tc = layer.through_coordinates(res["subset"], {"input": x, "output": y, "partner": y**2})
+    row = mn.search_row("toy", "h", res, through=tc, versus=layer.compare(res["subset"]))
+    assert row["k"] == 1 and row["input_error"] == tc["errors"]["input"] and row["partner_verdict"] == "equivalent"
+    assert row["steps"] == [{key: res["steps"][0][key] for key in ("k", "outcome", "input_error", "self_error")}]
+    empty = mn.search_row("toy", "g", mn.minimal_subset(layer, candidates=[0, 1, 2], max_k=1))
+    table = mn.search_table([row, empty])
+    assert "None" not in table and "nan" not in table
+    assert "| toy | h | 5 | 1 | 3 |" in table and "none up to 1 (last: not equivalent)" in table
+
+
+# ----------------------------------------------------------------------------- random subsets
+
+
+def test_verdict_survey_is_consistent(layer, interval):
+    x = interval[0]
+    sv = mn.verdict_survey(layer, ks=(1, 2), n_trials=3, random_state=2)
+    assert sv["k"] == [1] * 3 + [2] * 3 and sv["ks"] == [1, 2] and sv["whitney"] == 3 and sv["n_trials"] == 3
+    for i, (k, units) in enumerate(zip(sv["k"], sv["units"])):
+        assert units == [int(j) for j in choose_neurons(5, k, 1, 2 + i % 3, activations=layer.units)]
+        assert 3 not in units  # the constant unit is never chosen
+        res = layer.compare(units, random_state=2)
+        assert sv["outcome"][i] == res.verdict and sv["input_error"][i] == res.forward_error["max_nrmse"]
+        F = layer.units[:, units]
+        assert sv["regression_error"][i] == embeds_manifold(x, F, test_size=0.25, random_state=2)[1]
+        assert sv["gap"][i] == mn.separation_gap(x, F) and sv["step"][i] == mn.sampling_step(F)
+        assert 0.0 <= sv["near_singular"][i] <= 1.0
+    outs = np.asarray(sv["outcome"])
+    for j, k in enumerate((1, 2)):
+        assert sum(sv["fractions"][o][j] for o in mn.OUTCOMES) == pytest.approx(1.0)
+        assert sv["fractions"]["equivalent"][j] == np.mean(outs[np.asarray(sv["k"]) == k] == "equivalent")
+    counts = mn.outcome_counts(sv)
+    assert sum(counts[1].values()) == 3 and list(counts[1]) == list(mn.OUTCOMES)
+
+
+def test_verdict_survey_too_few_units_on_a_square():
+    u = np.random.default_rng(1).uniform(0, 1, (150, 2))
+    units = np.column_stack([u[:, 0] + u[:, 1], np.tanh(u[:, 0] - 2 * u[:, 1])])
+    sech2 = 1 / np.cosh(u[:, 0] - 2 * u[:, 1]) ** 2
+    jac = np.stack([np.ones((150, 2)), np.column_stack([sech2, -2 * sech2])], axis=1)
+    lay = mn.LayerObservations(units, jac, u, np.broadcast_to(np.eye(2), (150, 2, 2)), 2)
+    sv = mn.verdict_survey(lay, ks=(1,), n_trials=2, regression=False)
+    assert sv["outcome"] == ["not equivalent"] * 2  # one number cannot determine two
+    assert sv["near_singular"] == [1.0, 1.0] and np.isnan(sv["regression_error"]).all()
+
+
+def test_verdict_survey_bad_input(layer):
+    with pytest.raises(ValueError, match="ks must be a non-empty sequence of integers >= 1"):
+        mn.verdict_survey(layer, ks=[0])
+    with pytest.raises(ValueError, match="ks must be a non-empty sequence of integers >= 1"):
+        mn.verdict_survey(layer, ks=[])
+    with pytest.raises(ValueError, match="n_trials must be an integer >= 1"):
+        mn.verdict_survey(layer, n_trials=0)
+    with pytest.raises(ValueError, match="cannot choose k=5 units"):
+        mn.verdict_survey(layer, ks=[5], n_trials=1)
+
+
+def test_outcome_counts_and_geometry_bad_input():
+    with pytest.raises(ValueError, match="equally long lists"):
+        mn.outcome_counts({"k": [1, 2], "outcome": ["equivalent"]})
+    with pytest.raises(ValueError, match="equally long lists"):
+        mn.outcome_counts({"k": [1]})
+    with pytest.raises(ValueError, match="unknown outcome"):
+        mn.outcome_counts({"k": [1], "outcome": ["broken"]})
+    with pytest.raises(ValueError, match="k=3 is not a size of the survey"):
+        mn.subset_geometry({"ks": [2], "k": [2]}, 3)
+
+
+def test_unit_activity_counts_dead_and_flat_units():
+    x = np.linspace(-1, 1, 201)
+    relu = np.maximum(x, 0)
+    h = np.column_stack([relu, x, np.zeros_like(x), np.tanh(20 * x)])
+    J = np.column_stack([(x > 0).astype(float), np.ones_like(x), np.zeros_like(x), 20 / np.cosh(20 * x) ** 2])
+    act = mn.unit_activity(h, J[:, :, None])
+    assert act["width"] == 4 and act["constant"] == 0.25
+    flat = act["flat_per_unit"]
+    assert flat[0] == pytest.approx(np.mean(x <= 0)) and flat[1] == 0.0
+    assert 0.7 < flat[2] < 1.0  # the saturated tanh is flat away from 0
+    assert act["flat_median"] == pytest.approx(np.median(flat))
+    with pytest.raises(ValueError, match="every unit is constant"):
+        mn.unit_activity(np.ones((10, 2)), np.zeros((10, 2, 1)))
+    with pytest.raises(ValueError, match="jacobians must be finite Jacobians"):
+        mn.unit_activity(h, J)
+
+
+def test_sampling_step():
+    x = np.linspace(0, 1, 101)
+    assert mn.sampling_step(x) == pytest.approx(0.01)
+    # scale- and shift-free, like the gap
+    assert mn.sampling_step(np.column_stack([5 * x - 2, x])) == pytest.approx(mn.sampling_step(np.column_stack([x, x])))
+    assert mn.sampling_step(np.ones(20)) == 0.0
+    assert mn.sampling_step(np.repeat(x[:10], 5)) == 0.0  # most samples repeat another
+    with pytest.raises(ValueError, match="at least 4 are needed"):
+        mn.sampling_step(x[:3])
+
+
+# ----------------------------------------------------------------------------- the supervised comparison
 
 
 def test_reconstruct_input_error_is_embeds_manifold_error(interval):
-    x, acts, y = interval
+    x, acts, _, y = interval
     for cols in ([0], [1], [0, 2]):
         res = mn.reconstruct(acts[:, cols], {"input": x, "output": y}, random_state=3)
         assert res["errors"]["input"] == embeds_manifold(x, acts[:, cols], random_state=3)[1]
@@ -42,33 +293,12 @@ def test_reconstruct_input_error_is_embeds_manifold_error(interval):
 
 def test_reconstruct_embedding_and_fold():
     x = np.linspace(-1, 1, 400)
-    # x^3 + x embeds [-1, 1]: input and output come back
     good = mn.reconstruct(x**3 + x, {"input": x, "output": np.cos(2 * x)})
     assert good["errors"]["input"] < 1e-3 and good["errors"]["output"] < 1e-3
     # x^2 folds: the input is lost (x and -x share it), a function of x^2 is still recovered
     bad = mn.reconstruct(x**2, {"input": x, "output": np.cos(2 * x)})
     assert bad["errors"]["input"] > 0.8
     assert bad["errors"]["output"] < 1e-3
-
-
-def test_reconstruct_via_the_input():
-    x = np.linspace(0, 1, 300)
-    y = np.sin(6 * x)
-    # a saturated unit embeds [0, 1] but squeezes its ends: the direct map to y is steep there
-    h = np.tanh(6 * x - 3)
-    two = mn.reconstruct(h, {"input": x, "output": y}, via="input")
-    direct = mn.reconstruct(h, {"input": x, "output": y})
-    assert two["errors"]["input"] == direct["errors"]["input"]  # the first stage is the same fit
-    # the second stage: G fitted on the training inputs, evaluated at the reconstructed ones
-    from netequiv.embedding import standardize_columns
-    from netequiv.interpolation import KernelInterpolator
-
-    tr = two["train_index"]
-    Z_train, Z_test = standardize_columns(x[tr, None], two["predictions"]["input"])
-    pred = KernelInterpolator(random_state=0).fit(Z_train, y[tr, None]).predict(Z_test)
-    assert np.array_equal(pred, two["predictions"]["output"])
-    with pytest.raises(ValueError, match="via must name one of the targets"):
-        mn.reconstruct(h, {"input": x}, via="x")
 
 
 def test_reconstruct_constant_features_predict_the_mean():
@@ -101,72 +331,11 @@ def test_reconstruct_bad_input():
         mn.reconstruct(np.where(x > 0.5, np.nan, x), {"input": x})
 
 
-# ----------------------------------------------------------------------------- minimal subsets
-
-
-def test_minimal_neurons_interval(interval):
-    x, acts, y = interval
-    res = mn.minimal_neurons(x, acts, y)
-    # a monotone unit alone embeds the interval
-    assert res["k"] == 1 and res["embeds"] is True
-    assert res["subset"][0] in (1, 4)
-    assert res["whitney"] == 3
-    assert res["input_error"] < 0.05 and res["output_error"] < 0.05
-    assert res["n_evaluated"] == 5  # one greedy step over the five columns
-    assert res["best_by_k"] == {1: pytest.approx(res["input_error"])}
-
-
-def test_minimal_neurons_circle_needs_two(circle):
-    theta, u, feats = circle
-    res = mn.minimal_neurons(u, feats, np.cos(3 * theta), n_intrinsic=1, strategy="exhaustive", max_k=2)
-    assert res["whitney"] == 3
-    # no single function on a circle is one-to-one: the search must take two columns
-    assert res["k"] == 2 and res["n_evaluated"] == 4 + 6
-    assert res["best_by_k"][1] > 0.3
-    assert sorted(res["subset"]) in ([1, 3], [1, 2])
-    assert res["output_error"] < 0.05
-    # the rerun gives the same subset and errors
-    again = mn.minimal_neurons(u, feats, np.cos(3 * theta), n_intrinsic=1, strategy="exhaustive", max_k=2)
-    assert again["subset"] == res["subset"] and again["input_error"] == res["input_error"]
-
-
-def test_minimal_neurons_candidates_index_the_layer(interval):
-    x, acts, y = interval
-    res = mn.minimal_neurons(x, acts, y, candidates=[0, 2, 4], max_k=2)
-    assert res["subset"] == [4] and res["k"] == 1
-    assert all(set(cols) <= {0, 2, 4} for cols, _ in res["history"])
-    # only folded units: one is not enough, the pair (sin, cos) is a circle and embeds
-    folded = mn.minimal_neurons(x, acts, y, candidates=[0, 2], max_k=2)
-    assert folded["k"] == 2 and sorted(folded["subset"]) == [0, 2]
-
-
-def test_minimal_neurons_exhaustive_and_failure(interval):
-    x, acts, y = interval
-    res = mn.minimal_neurons(x, acts, y, strategy="exhaustive", max_k=1)
-    assert res["k"] == 1 and res["n_evaluated"] == 5
-    fail = mn.minimal_neurons(x, acts, y, candidates=[0], max_k=1)
-    assert fail["k"] is None and fail["embeds"] is False and fail["input_error"] > 0.3
-
-
-def test_minimal_neurons_bad_input(interval):
-    x, acts, y = interval
-    with pytest.raises(ValueError, match="candidates must be distinct column indices"):
-        mn.minimal_neurons(x, acts, y, candidates=[0, 0])
-    with pytest.raises(ValueError, match="candidates must be distinct column indices"):
-        mn.minimal_neurons(x, acts, y, candidates=[7])
-    with pytest.raises(ValueError, match="n_intrinsic must be an integer >= 1"):
-        mn.minimal_neurons(x, acts, y, n_intrinsic=0)
-    with pytest.raises(ValueError, match="outputs has 10 samples but activations has 240"):
-        mn.minimal_neurons(x, acts, y[:10])
-    with pytest.raises(ValueError, match="strategy must be"):
-        mn.minimal_neurons(x, acts, y, strategy="random")
-
-
 # ----------------------------------------------------------------------------- fold diagnostics
 
 
 def test_separation_gap_matches_fold_gap_for_scalar_inputs(interval):
-    x, acts, _ = interval
+    x, acts, _, _ = interval
     for cols in ([0], [1], [0, 2], [1, 4]):
         for s in (0.1, 0.3):
             assert mn.separation_gap(x, acts[:, cols], min_separation=s) == pytest.approx(
@@ -204,96 +373,6 @@ def test_separation_gap_bad_input(circle):
         mn.separation_gap(circle[1], circle[2], min_separation=0.9)
     with pytest.raises(ValueError, match="inputs has 20 samples but features has 10"):
         mn.separation_gap(x, x[:10])
-
-
-def test_failure_reason_cases():
-    assert mn.failure_reason(0.01, 1, 1, 0.0) == "embeds"
-    assert mn.failure_reason(0.9, 1, 2, 0.3) == "too few units"
-    assert mn.failure_reason(0.9, 2, 1, 0.001) == "fold"
-    assert mn.failure_reason(0.2, 2, 1, 0.03) == "near contact"
-    assert mn.failure_reason(0.2, 3, 1, 0.2, rank_deficient=0.5) == "rank deficient"
-    assert mn.failure_reason(0.06, 3, 1, 0.2, rank_deficient=0.0) == "other"
-    assert mn.failure_reason(0.06, 3, 1, 0.2) == "other"
-    assert set(mn.REASONS) >= {"embeds", "too few units", "fold", "near contact", "rank deficient", "other"}
-
-
-def test_failure_reason_bad_input():
-    with pytest.raises(ValueError, match="input_error must be a number >= 0"):
-        mn.failure_reason(np.nan, 1, 1, 0.1)
-    with pytest.raises(ValueError, match="gap must be a number >= 0"):
-        mn.failure_reason(0.1, 1, 1, -1.0)
-    with pytest.raises(ValueError, match="k must be an integer >= 1"):
-        mn.failure_reason(0.1, 0, 1, 0.1)
-    with pytest.raises(ValueError, match="contact_tol must be >= fold_tol"):
-        mn.failure_reason(0.1, 1, 1, 0.1, fold_tol=0.1, contact_tol=0.01)
-    with pytest.raises(ValueError, match="tol must be a finite number > 0"):
-        mn.failure_reason(0.1, 1, 1, 0.1, tol=0)
-
-
-# ----------------------------------------------------------------------------- survey
-
-
-def test_neuron_count_survey_is_consistent(interval):
-    x, acts, y = interval
-    jac = np.zeros((len(x), acts.shape[1], 1))
-    sv = mn.neuron_count_survey(x, acts, y, ks=(1, 2), n_trials=4, jacobians=jac + 1.0, random_state=2)
-    assert sv["k"] == [1] * 4 + [2] * 4 and sv["ks"] == [1, 2] and sv["whitney"] == 3
-    for k, units, ie, oe, od, fnn, gap, reason in zip(
-        sv["k"],
-        sv["units"],
-        sv["input_error"],
-        sv["output_error"],
-        sv["output_error_direct"],
-        sv["false_neighbors"],
-        sv["gap"],
-        sv["reason"],
-    ):
-        assert len(units) == k and 3 not in units  # the constant unit is never chosen
-        F = acts[:, units]
-        assert ie == embeds_manifold(x, F, random_state=2)[1]
-        assert oe == mn.reconstruct(F, {"input": x, "output": y}, via="input", random_state=2)["errors"]["output"]
-        assert od == mn.reconstruct(F, {"output": y}, random_state=2)["errors"]["output"]
-        assert fnn == false_neighbor_fraction(x, F)
-        assert gap == mn.separation_gap(x, F)
-        assert (reason == "embeds") == (ie < 0.05)
-        if k == 1 and units[0] in (0, 2):  # a folded unit
-            assert reason == "fold"
-    ins = np.asarray(sv["input_error"])
-    assert sv["embedded_fraction"] == [float(np.mean(ins[:4] < 0.05)), float(np.mean(ins[4:] < 0.05))]
-    assert sv["median_input"][0] == pytest.approx(np.median(ins[:4]))
-    assert sv["rank_deficient"] == [0.0] * 8
-
-
-def test_neuron_count_survey_too_few_units_on_a_square():
-    u = np.random.default_rng(1).uniform(0, 1, (150, 2))
-    acts = np.column_stack([u[:, 0] + u[:, 1], np.tanh(u[:, 0] - 2 * u[:, 1]), u[:, 0] ** 2])
-    sv = mn.neuron_count_survey(u, acts, u.sum(axis=1), ks=(1,), n_trials=3)
-    assert sv["reason"] == ["too few units"] * 3
-    assert np.isnan(sv["rank_deficient"]).all()
-    counts = mn.reason_counts(sv)
-    assert counts[1]["too few units"] == 3 and sum(counts[1].values()) == 3
-    assert list(counts[1]) == list(mn.REASONS)
-
-
-def test_neuron_count_survey_bad_input(interval):
-    x, acts, y = interval
-    with pytest.raises(ValueError, match="ks must be a non-empty sequence of integers >= 1"):
-        mn.neuron_count_survey(x, acts, y, ks=[0])
-    with pytest.raises(ValueError, match="ks must be a non-empty sequence of integers >= 1"):
-        mn.neuron_count_survey(x, acts, y, ks=[])
-    with pytest.raises(ValueError, match="n_trials must be an integer >= 1"):
-        mn.neuron_count_survey(x, acts, y, n_trials=0)
-    with pytest.raises(ValueError, match=r"jacobians must have shape \(N, width, n\)"):
-        mn.neuron_count_survey(x, acts, y, jacobians=np.zeros((len(x), 2, 1)))
-
-
-def test_reason_counts_bad_input():
-    with pytest.raises(ValueError, match="equally long lists"):
-        mn.reason_counts({"k": [1, 2], "reason": ["fold"]})
-    with pytest.raises(ValueError, match="equally long lists"):
-        mn.reason_counts({"k": [1]})
-    with pytest.raises(ValueError, match="unknown reason"):
-        mn.reason_counts({"k": [1], "reason": ["broken"]})
 
 
 # ----------------------------------------------------------------------------- encoder features
@@ -337,23 +416,50 @@ def test_encoder_features_bad_input():
         mn.encoder_features(model, imgs, 4, reduce="channel_mean")  # the Flatten layer
 
 
+def test_view_tangents_and_encoder_jacobians():
+    torch = pytest.importorskip("torch")
+    from netequiv.chapters.autoencoder import ConvAutoencoder
+
+    torch.manual_seed(0)
+    model = ConvAutoencoder(latent_dim=2, widths=(4, 8), size=16, activation="elu").eval()
+    t = 2 * np.pi * np.arange(24) / 24
+    base = np.random.default_rng(0).random((2, 16, 16))
+    imgs = np.cos(t)[:, None, None] * base[0] + np.sin(t)[:, None, None] * base[1]
+    tang = mn.view_tangents(imgs)
+    assert tang.shape == (24, 16, 16, 1)
+    dh, dz = mn.encoder_jacobians(model, imgs, 3, tang)
+    assert dh.shape == (24, 8 * 4 * 4, 1) and dz.shape == (24, 2, 1)
+    # J t against a central difference of the encoder along the same direction
+    eps = 1e-4
+    hp, zp, _ = mn.encoder_features(model, imgs + eps * tang[..., 0], 3)
+    hm, zm, _ = mn.encoder_features(model, imgs - eps * tang[..., 0], 3)
+    assert np.allclose(dh[:, :, 0], (hp - hm) / (2 * eps), atol=1e-5)
+    assert np.allclose(dz[:, :, 0], (zp - zm) / (2 * eps), atol=1e-5)
+    with pytest.raises(ValueError, match="tangents must have shape"):
+        mn.encoder_jacobians(model, imgs, 3, tang[..., 0])
+    with pytest.raises(ValueError, match="images must be finite views"):
+        mn.view_tangents(imgs[:5])
+
+
 # ----------------------------------------------------------------------------- plots
 
 
-def test_plots_have_labelled_axes(interval, circle):
+def test_plots_have_labelled_axes(layer, interval, circle):
     pytest.importorskip("matplotlib")
     from netequiv.plotting import exp_d_minimal_neurons as pm
 
-    x, acts, y = interval
-    sv = mn.neuron_count_survey(x, acts, y, ks=(1, 2), n_trials=2)
-    fig = pm.plot_error_vs_k({"toy": sv}, minimal={"toy": 1})
-    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
-    rec = mn.reconstruct(acts[:, [1]], {"input": x, "output": y})
-    t = rec["test_index"]
-    fig = pm.plot_reconstructions(
-        {"toy": {"input": (x[t], rec["predictions"]["input"]), "output": (y[t], rec["predictions"]["output"])}}
-    )
-    assert len(fig.axes) == 2 and all(ax.get_xlabel().startswith("true") for ax in fig.axes)
+    x, acts, _, y = interval
+    sv = mn.verdict_survey(layer, ks=(1, 2), n_trials=2)
+    fig = pm.plot_outcomes_vs_k({"toy": sv})
+    assert len(fig.axes) == 2 and all(ax.get_xlabel() or ax.get_ylabel() for ax in fig.axes)
+    assert fig.axes[1].get_xlabel() == "observed neurons $k$"
+    tc = layer.through_coordinates([4], {"input": x, "output": y})
+    t = tc["test_index"]
+    rows = [("input", x[t], tc["predictions"]["input"]), ("output", y[t], tc["predictions"]["output"])]
+    fig = pm.plot_reconstructions({"a": rows, "b": rows})
+    assert len(fig.axes) == 4 and all(ax.get_xlabel().startswith("true") for ax in fig.axes)
+    with pytest.raises(ValueError, match="every column needs the same number of rows"):
+        pm.plot_reconstructions({"a": rows, "b": rows[:1]})
     theta, u, feats = circle
     i, j, _ = mn.closest_distant_pair(x, acts[:, 0])
     fig = pm.plot_failures(

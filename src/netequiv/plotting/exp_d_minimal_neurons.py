@@ -1,8 +1,8 @@
 """Figures of the chapter *Experiments (d): input and output from a few neurons*.
 
 Every helper returns a :class:`matplotlib.figure.Figure` made without pyplot (see
-:mod:`netequiv.plotting`); axes are labelled.  Failure reasons are coloured as in
-:data:`REASON_COLORS`.
+:mod:`netequiv.plotting`); axes are labelled.  Outcomes are coloured as in
+:data:`OUTCOME_COLORS`.
 """
 
 from __future__ import annotations
@@ -11,110 +11,118 @@ import numpy as np
 
 from .base import CMAP, EVENT_STYLE, _colored_line, new_figure
 
-__all__ = ["REASON_COLORS", "plot_error_vs_k", "plot_reconstructions", "plot_failures"]
+__all__ = ["OUTCOME_COLORS", "plot_outcomes_vs_k", "plot_reconstructions", "plot_failures"]
 
-#: colour of each outcome of :func:`netequiv.chapters.exp_d_minimal_neurons.failure_reason`
-REASON_COLORS = {
-    "embeds": "tab:green",
-    "too few units": "tab:gray",
-    "fold": "tab:red",
-    "near contact": "tab:orange",
-    "rank deficient": "tab:purple",
-    "other": "tab:blue",
+#: colour of each outcome of :data:`netequiv.chapters.exp_d_minimal_neurons.OUTCOMES`
+OUTCOME_COLORS = {
+    "equivalent": "tab:green",
+    "not equivalent": "tab:red",
+    "inconclusive": "tab:orange",
+    "no coordinates": "tab:gray",
 }
 
 
-def plot_error_vs_k(surveys: dict, *, minimal: dict | None = None, floor: float = 1e-6):
-    """Reconstruction error against the number of observed neurons, one panel per network.
+def plot_outcomes_vs_k(surveys: dict, *, tol: float = 0.05, floor: float = 1e-6):
+    """Verdicts on random subsets of :math:`k` neurons, one column per network.
 
     Parameters
     ----------
     surveys : dict {str: dict}
-        Panel title -> :func:`netequiv.chapters.exp_d_minimal_neurons.neuron_count_survey` result.
-    minimal : dict {str: int or None}, optional
-        Panel title -> the minimal ``k`` found by :func:`netequiv.chapters.exp_d_minimal_neurons.minimal_neurons`
-        (drawn as a star on the threshold line).
-    floor : float, default=1e-6
+        Column title -> :func:`netequiv.chapters.exp_d_minimal_neurons.verdict_survey` result.
+    tol : float, default 0.05
+        The verdict's threshold, drawn in the lower row.
+    floor : float, default 1e-6
         Errors are drawn no lower than this (log scale).
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Per panel: the input error of every random subset (dots coloured by the reason of
-        :func:`netequiv.chapters.exp_d_minimal_neurons.failure_reason`, slightly jittered), the median input error
-        (solid) and median output error (dashed) per ``k``, the embedding threshold (dotted)
-        and Whitney's :math:`2n + 1` (vertical grey line).
+        Top row: the fraction of subsets of each size with each outcome (stacked bars), the
+        fraction that a supervised regression on the known inputs accepts (black line) and
+        Whitney's :math:`2n + 1` (grey band).  Bottom row: the held-out error of the input
+        learned through each subset's intrinsic coordinates (dots coloured by outcome,
+        jittered sideways; none where no coordinates could be built) and of the regression
+        (grey crosses), with the threshold (dotted).
     """
-    fig, axes = new_figure(len(surveys), width=3.5, height=3.1)
-    for ax, (title, sv) in zip(axes, surveys.items()):
-        k = np.asarray(sv["k"], dtype=float)
-        reasons = np.asarray(sv["reason"])
-        err = np.maximum(np.asarray(sv["input_error"], dtype=float), floor)
-        jitter = np.random.default_rng(0).uniform(-0.18, 0.18, len(k))
-        for reason, color in REASON_COLORS.items():
-            m = reasons == reason
-            if m.any():
-                ax.scatter(k[m] + jitter[m], err[m], s=14, color=color, alpha=0.75, label=reason)
+    fig, axes = new_figure(len(surveys), 2, width=3.4, height=3.0)
+    axes = axes.reshape(2, len(surveys))
+    for col, (title, sv) in enumerate(surveys.items()):
         ks = np.asarray(sv["ks"], dtype=float)
-        ax.plot(ks, np.maximum(sv["median_input"], floor), color="k", lw=1.4, label="median, input")
-        ax.plot(ks, np.maximum(sv["median_output"], floor), color="k", lw=1.4, ls="--", label="median, output")
-        ax.axhline(sv["tol"], color="0.4", ls=":", lw=1)
-        ax.axvline(sv["whitney"], color="0.6", lw=4, alpha=0.35, zorder=0)
-        ax.text(sv["whitney"], 0.97, " $2n+1$", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color="0.35")
-        if minimal and minimal.get(title) is not None:
-            ax.scatter(
-                [minimal[title]],
-                [sv["tol"]],
-                marker="*",
-                s=140,
-                color="gold",
-                edgecolors="k",
-                zorder=6,
-                label="minimal $k$ (search)",
-            )
-        ax.set_yscale("log")
-        ax.set_xticks(ks)
-        ax.set_xlabel("observed neurons $k$")
-        ax.set_ylabel("held-out NRMSE")
-        ax.set_title(title, fontsize=9)
+        top, bottom = axes[0, col], axes[1, col]
+        base = np.zeros(len(ks))
+        for outcome, color in OUTCOME_COLORS.items():
+            frac = np.asarray(sv["fractions"][outcome])
+            top.bar(ks, frac, bottom=base, color=color, width=0.7, label=outcome)
+            base += frac
+        top.plot(ks, sv["regression_fraction"], "k.-", lw=1.2, label="regression on the inputs")
+        for ax in (top, bottom):
+            ax.axvspan(sv["whitney"] - 0.45, sv["whitney"] + 0.45, color="0.6", alpha=0.25, zorder=0)
+            ax.set_xticks(ks)
+        top.text(sv["whitney"], 1.02, "$2n+1$", ha="center", va="bottom", fontsize=8, color="0.35")
+        top.set_ylim(0, 1.12)
+        top.set_ylabel("fraction of subsets")
+        top.set_title(title, fontsize=9)
+        k = np.asarray(sv["k"], dtype=float)
+        jitter = np.random.default_rng(0).uniform(-0.18, 0.18, len(k))
+        err = np.asarray(sv["input_error"], dtype=float)
+        outs = np.asarray(sv["outcome"])
+        for outcome, color in OUTCOME_COLORS.items():
+            m = (outs == outcome) & np.isfinite(err)
+            if m.any():
+                bottom.scatter(k[m] + jitter[m], np.maximum(err[m], floor), s=14, color=color, alpha=0.8)
+        reg = np.asarray(sv["regression_error"], dtype=float)
+        bottom.scatter(k - jitter, np.maximum(reg, floor), marker="x", s=14, color="0.45", label="regression")
+        bottom.axhline(tol, color="0.3", ls=":", lw=1)
+        bottom.set_yscale("log")
+        bottom.set_xlabel("observed neurons $k$")
+        bottom.set_ylabel("input NRMSE (held out)")
     handles, labels = [], []
-    for ax in axes:
+    for ax in axes.ravel():
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False, fontsize=8)
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False, fontsize=8)
     return fig
 
 
 def plot_reconstructions(panels: dict):
-    """True against reconstructed input and output on held-out samples, one column per network.
+    """Held-out targets learned through intrinsic coordinates against their true values.
 
     Parameters
     ----------
-    panels : dict {str: dict}
-        Column title -> ``{"input": (true, predicted), "output": (true, predicted),
-        "input_label": str, "output_label": str}`` with 1-D arrays (one input coordinate or
-        angle, one output feature).
+    panels : dict {str: list of (str, array, array)}
+        Column title -> one ``(label, true, predicted)`` per row, with 1-D arrays of the
+        held-out samples (e.g. the input, a feature of the other network); every column has
+        the same number of rows.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Top row: reconstructed against true input; bottom row: the output; the diagonal is the
-        perfect reconstruction.
+        One scatter per target, predicted against true, with the diagonal (a perfect
+        reconstruction) in grey.
+
+    Raises
+    ------
+    ValueError
+        "every column needs the same number of rows ...".
     """
-    fig, axes = new_figure(len(panels), 2, width=2.9, height=2.7)
-    axes = axes.reshape(2, len(panels))
-    for col, (title, p) in enumerate(panels.items()):
-        for row, key in enumerate(("input", "output")):
+    n_rows = {len(rows) for rows in panels.values()}
+    if len(n_rows) != 1 or 0 in n_rows:
+        raise ValueError(f"every column needs the same number of rows (at least one), got {sorted(n_rows)}.")
+    n_rows = n_rows.pop()
+    fig, axes = new_figure(len(panels), n_rows, width=2.9, height=2.7)
+    axes = axes.reshape(n_rows, len(panels))
+    colors = ("tab:blue", "tab:green", "tab:purple")
+    for col, (title, rows) in enumerate(panels.items()):
+        for row, (label, true, pred) in enumerate(rows):
             ax = axes[row, col]
-            true, pred = (np.ravel(a) for a in p[key])
+            true, pred = np.ravel(true), np.ravel(pred)
             lo, hi = min(true.min(), pred.min()), max(true.max(), pred.max())
             ax.plot([lo, hi], [lo, hi], color="0.7", lw=1)
-            ax.scatter(true, pred, s=7, color="tab:blue" if row == 0 else "tab:green")
-            label = p.get(f"{key}_label", key)
+            ax.scatter(true, pred, s=7, color=colors[row % len(colors)])
             ax.set_xlabel(f"true {label}")
-            ax.set_ylabel(f"reconstructed {label}")
+            ax.set_ylabel(f"learned {label}")
             if row == 0:
                 ax.set_title(title, fontsize=9)
     return fig
@@ -136,9 +144,9 @@ def plot_failures(*, interval=None, square=None, circle=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Interval: the unit against :math:`x` with the two inputs that share a value; square:
-        the observation plane coloured by :math:`u_1` and the input square with the two inputs
-        joined; circle: the closed curve of the two units coloured by :math:`\\theta`, its
+        One panel each (four in a 2 x 2 grid).  Interval: the unit against :math:`x` with the
+        two inputs that share a value; square: the observation plane coloured by :math:`u_1`
+        and the input square with the two inputs joined; circle: the closed curve of the two units coloured by :math:`\\theta`, its
         crossings circled.
 
     Raises
@@ -149,7 +157,8 @@ def plot_failures(*, interval=None, square=None, circle=None):
     n_panels = (interval is not None) + 2 * (square is not None) + (circle is not None)
     if n_panels == 0:
         raise ValueError("give at least one of interval, square, circle.")
-    fig, axes = new_figure(n_panels, width=3.1, height=2.9)
+    ncols = 2 if n_panels == 4 else n_panels  # four panels in a square, so the page need not shrink them
+    fig, axes = new_figure(ncols, n_panels // ncols, width=3.4, height=2.9)
     it = iter(axes)
     pair_style = {"marker": "X", "s": 70, "color": "crimson", "edgecolors": "k", "zorder": 6}
     if interval is not None:
