@@ -54,6 +54,10 @@ def test_bandwidth_sweep(dm):
     assert min(sweep["one_minus_corr"]) < 1e-3
     best = np.min(np.abs(np.array(sweep["laplacian_ratio"])[:, 0] - 1))
     assert best < 0.1
+    # the best bandwidth lies inside the grid, not at its end (the grid stops where the kernel
+    # reaches across most of the interval)
+    assert 0 < sweep["best"] < len(sweep["epsilon"]) - 1
+    assert max(sweep["epsilon"]) == pytest.approx(1e-2)
 
 
 def test_swiss_roll_harmonics_are_detected(dm):
@@ -104,6 +108,13 @@ def test_burst_metric(mh):
     assert small[k.index(16)] >= 0.98
     assert small[k.index(4)] < small[k.index(16)]  # 4 observations per burst are too few
     assert wide[k.index(16)] < small[k.index(16)] - 0.01  # O(sigma^2) bias of wide bursts
+    # the chapter's claim, in both modes: the same grid of K and sigma, and a K from which the
+    # burst metric is within the chapter's factor of the exact one, larger than 4
+    assert k == [4, 8, 16, 32, 64]
+    assert 4 < sweep["k_min"] <= 16
+    assert 1 - sweep["r2_k_min"] <= 3.0 * (1 - sweep["exact"])
+    assert sweep["decades"] == pytest.approx(2.0)
+    assert sweep["r2_wide"] < sweep["r2_k_min"]
 
 
 def test_euclidean_knn_cut_truncates_the_kernel(mh):

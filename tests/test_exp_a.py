@@ -3,7 +3,8 @@
 Fast mode trains with fewer epochs and compares on fewer samples; the thresholds below are
 the chapter's own (no loosening was needed): a monotone pair within max(1e-2, 2 x the networks'
 test error) both ways, a nonmonotonic output at least 10x worse and not equivalent, the
-Whitney fix with median NRMSE <= 1e-2.
+Whitney fix with median NRMSE <= 1e-2, and among units that fold, single units never, pairs
+in a minority and triples in a majority of the draws judged equivalent.
 """
 
 import pytest
@@ -57,6 +58,7 @@ def test_same_task_depends_on_what_is_observed(res):
 
 def test_whitney_fix_three_neurons(res):
     w = res["whitney"]
+    assert w["verdict"] == "equivalent"
     assert len(w["units"]) == 3
     assert w["forward_median"] <= 1e-2
     assert w["backward_median"] <= 1e-2
@@ -69,16 +71,19 @@ def test_neuron_sweep(res):
     # every failure has a reason, every success is an embedding
     for eq, reason in zip(sweep["equivalent"], sweep["reason"]):
         assert (reason == "embeds") == eq
-    # a single unit with turning points folds and fails; three or more units of this layer embed
-    for k, nf, eq in zip(sweep["k"], sweep["n_folded"], sweep["equivalent"]):
-        if k == 1 and nf == 1:
-            assert not eq
-        if k >= 3:
-            assert eq
-    assert sweep["success_fraction"]["3"] == 1.0
-    # some units of layer 2 fold; none of layer 1 (ridge functions of a scalar are monotone)
-    assert res["layers"]["n_folded_act2"] >= 1
-    assert res["layers"]["n_folded_act1"] == 0
+    # the units are drawn among those with turning points (of layers 2 and 3)
+    pool = set(sweep["pool"])
+    assert all(set(units) <= pool for units in sweep["units"])
+    # Whitney's count in the run: single folded units always fail, pairs mostly, triples mostly work
+    frac = sweep["success_fraction"]
+    assert frac["1"] == 0.0
+    assert frac["2"] < 0.5 < frac["3"]
+    assert frac["5"] >= frac["3"]
+    # ridge functions of a scalar (layer 1) are monotone; layer 3 folds more than layer 2
+    layers = res["layers"]
+    assert layers["n_folded_act1"] == 0
+    assert 1 <= layers["n_folded_act2"] < layers["n_folded_act3"]
+    assert len(pool) == layers["n_folded_act2"] + layers["n_folded_act3"]
 
 
 def test_last_layer_triples_are_less_generic(res):

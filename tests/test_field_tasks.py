@@ -190,15 +190,3 @@ def test_fit_field_pair_trains_caches_and_names_layers(tmp_path, monkeypatch):
     assert scalar.net_b.out.out_features == 1
     with pytest.raises(ValueError, match="n_train must be an integer >= 10"):
         ft.fit_field_pair(n_train=5)
-
-
-def test_verdict_text_names_every_failed_criterion():
-    ok = {"forward_max_nrmse": 0.01, "backward_max_nrmse": 0.02, "agreement_rms": 0.05}
-    assert ft.verdict_text(ok) == "equivalent"
-    assert ft.verdict_text({**ok, "agreement_rms": 0.2}) == "not equivalent (coordinate RMS 0.20 >= 0.1)"
-    text = ft.verdict_text({**ok, "backward_max_nrmse": float("nan"), "threshold": 0.03})
-    assert text == "not equivalent (B->A NRMSE nan >= 0.03)"
-    # without an agreement entry only the errors decide
-    assert ft.verdict_text({"forward_max_nrmse": 0.9, "backward_max_nrmse": 0.01}).startswith("not equivalent (A->B")
-    with pytest.raises(ValueError, match="lacks forward_max_nrmse"):
-        ft.verdict_text({"forward_relative": 0.1})

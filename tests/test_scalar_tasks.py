@@ -105,9 +105,32 @@ def test_neuron_sweep_on_a_tiny_pair():
         st.neuron_sweep(net_a, net_b, x, layer_a="act1", ks=(0,), progress=False)
 
 
+def test_neuron_sweep_draws_from_a_pool_of_several_layers():
+    net_a = mlp(1, 1, hidden=(8, 8), activation="tanh", seed=0)
+    net_b = mlp(1, 1, hidden=(8,), activation="silu", seed=1)
+    x = np.linspace(0, 1, 240)[:, None]
+    pool = [3, 9, 12, 15]  # units of act1 (0-7) and act2 (8-15), numbered as observed
+    kw = dict(observe_b={"layers": ["act1"], "output": True}, ks=(2, 3), n_trials=2, progress=False)
+    s = st.neuron_sweep(net_a, net_b, x, layer_a=["act1", "act2"], units=pool, **kw)
+    assert all(set(u) <= set(pool) for u in s["units"])
+    assert s["names"][8] == "act2[0]" and len(s["profile"]["monotone"]) == 16
+    # without a pool, a single layer gives the same draws as before the pool existed
+    one = st.neuron_sweep(net_a, net_b, x, layer_a="act1", **kw)
+    assert one["units"] == st.neuron_sweep(net_a, net_b, x, layer_a="act1", units=range(8), **kw)["units"]
+    for bad in ([], [3, 3], [16], [-1], [0.5]):
+        with pytest.raises(ValueError, match="units must be distinct indices"):
+            st.neuron_sweep(net_a, net_b, x, layer_a=["act1", "act2"], units=bad, **kw)
+
+
+def test_share_words():
+    assert [st.share_words(f) for f in (0, 0.2, 0.5, 0.8, 1)] == ["none", "a minority", "half", "most", "all"]
+    with pytest.raises(ValueError, match=r"fraction must lie in \[0, 1\]"):
+        st.share_words(1.5)
+
+
 def test_markdown_table_and_comparison_row():
     text = st.markdown_table([{"a": "x", "b": 0.5, "c": True}], {"a": "A", "b": "B", "c": "C"})
-    assert text.splitlines() == ["| A | B | C |", "|---|---|---|", "| x | 5.0e-01 | True |"]
+    assert text.splitlines() == ["| A | B | C |", "|---|---|---|", "| x | 5.0e\u221201 | True |"]
     with pytest.raises(ValueError, match="has no key"):
         st.markdown_table([{"a": 1}], {"b": "B"})
     with pytest.raises(ValueError, match="non-empty list of dicts"):

@@ -21,6 +21,7 @@ Torch is imported only by the functions that train or observe networks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,7 @@ __all__ = [
     "subset_fold_gaps",
     "comparison_row",
     "markdown_table",
+    "share_words",
 ]
 
 
@@ -520,8 +522,9 @@ def neuron_sweep(
     net_b,
     x,
     *,
-    layer_a: str,
+    layer_a,
     observe_b: dict | None = None,
+    units=None,
     ks=(1, 2, 3, 4, 5),
     n_trials: int = 5,
     random_state: int = 0,
@@ -532,10 +535,10 @@ def neuron_sweep(
 ) -> dict:
     r"""Error of :math:`T` from ``k`` randomly chosen neurons of A to B, for ``k`` in ``ks``.
 
-    For each ``k`` and trial, ``k`` distinct units of ``layer_a`` are drawn
-    (:func:`netequiv.embedding.choose_neurons`, never a constant unit), A is observed through
-    them alone, B through ``observe_b``, and :func:`netequiv.compare_observations` fits
-    :math:`T` and :math:`T^{-1}`.  Every failing subset is given a reason.
+    For each ``k`` and trial, ``k`` distinct units of ``layer_a`` (or of the pool ``units``)
+    are drawn (:func:`netequiv.embedding.choose_neurons`, never a constant unit), A is observed
+    through them alone, B through ``observe_b``, and :func:`netequiv.compare_observations`
+    fits :math:`T` and :math:`T^{-1}`.  Every failing subset is given a reason.
 
     Parameters
     ----------
@@ -543,11 +546,15 @@ def neuron_sweep(
         Networks with scalar input.
     x : array-like of shape (N,) or (N, 1)
         Inputs on the interval (the samples of every comparison).
-    layer_a : str
-        Module of A whose units are drawn, e.g. ``"act3"``.
+    layer_a : str or sequence of str
+        Module(s) of A whose units are drawn, e.g. ``"act3"`` or ``["act2", "act3"]`` (their
+        units are numbered in the order of :func:`netequiv.observe`, layer after layer).
     observe_b : dict, optional
         Keyword arguments of :func:`netequiv.observe` for B, e.g.
         ``{"layers": ["act2"], "output": True}`` (default: B's output only).
+    units : sequence of int, optional
+        The pool the subsets are drawn from (indices into the units of ``layer_a``, e.g. only
+        the units with turning points); default: every unit.
     ks : sequence of int, default=(1, 2, 3, 4, 5)
         Numbers of observed units.
     n_trials : int, default=5
@@ -569,20 +576,23 @@ def neuron_sweep(
     Returns
     -------
     dict
-        One entry per comparison, as lists of equal length: ``k``, ``units`` (list of int),
+        One entry per comparison, as lists of equal length: ``k``, ``units`` (list of int,
+        indices into the units of ``layer_a``),
         ``forward_median``, ``forward_max`` (NRMSE over B's features, A -> B),
         ``backward_max`` (NRMSE over A's units, B -> A), ``equivalent``, ``fold_gap``,
         ``min_speed`` (:func:`min_relative_speed` of the standardised units), ``n_folded``
         (units with turning points), ``flat_fraction`` (fraction of the interval where every
         chosen unit is flat) and ``reason`` (``"embeds"``, ``"fold"``, ``"near contact"``,
         ``"saturated"`` or ``"other"``; ``"embeds"`` means the verdict was *equivalent*).
-        Plus ``profile``: :func:`unit_profile` of the whole layer.
+        Plus ``profile``: :func:`unit_profile` of all units of ``layer_a``, and ``names``:
+        their names (``"act2[5]"``, ...).
 
     Raises
     ------
     ValueError
         ``"ks must be a non-empty sequence of integers >= 1, ..."``; ``"n_trials must be an
-        integer >= 1, ..."``; the errors of :func:`netequiv.observe`,
+        integer >= 1, ..."``; ``"units must be distinct indices of the ... units of ..."``;
+        the errors of :func:`netequiv.observe`,
         :func:`netequiv.embedding.choose_neurons` (e.g. ``k`` larger than the layer) and
         :func:`netequiv.compare_observations`.
 
@@ -605,8 +615,20 @@ def neuron_sweep(
         raise ValueError(f"ks must be a non-empty sequence of integers >= 1, got {ks!r}.")
     n_trials = _check_int(n_trials, "n_trials", 1)
     seed = _check_int(random_state, "random_state", 0)
-    full = observe(net_a, x, layers=[layer_a], output=False, jacobian=True)
+    layers = [layer_a] if isinstance(layer_a, str) else list(layer_a)
+    full = observe(net_a, x, layers=layers, output=False, jacobian=True)
     prof = unit_profile(x, full.y, full.jac)
+    width = full.y.shape[1]
+    pool = np.arange(width) if units is None else np.asarray(units)
+    if (
+        pool.ndim != 1
+        or pool.size == 0
+        or not np.issubdtype(pool.dtype, np.integer)
+        or (pool < 0).any()
+        or (pool >= width).any()
+        or len(np.unique(pool)) != pool.size
+    ):
+        raise ValueError(f"units must be distinct indices of the {width} units of {layers}, got {units!r}.")
     ob = observe(net_b, x, jacobian=True, **(observe_b or {}))
     keys = (
         "k",
@@ -624,7 +646,8 @@ def neuron_sweep(
     rows = {key: [] for key in keys}
     jobs = [(int(k), t) for k in ks_arr for t in range(n_trials)]
     for k, trial in tqdm(jobs, desc="neuron subsets", disable=not progress, leave=False):
-        units = choose_neurons(full.y.shape[1], k, 1, seed + 1000 * k + trial, activations=full.y)
+        chosen = choose_neurons(pool.size, k, 1, seed + 1000 * k + trial, activations=full.y[:, pool])
+        units = pool[chosen]
         ya, ja = full.y[:, units], full.jac[:, units]
         res = compare_observations(
             ya, ob.y, metric_a=ja, metric_b=ob.jac, n_intrinsic=1, random_state=seed, **compare_kwargs
@@ -649,6 +672,7 @@ def neuron_sweep(
         for key, v in zip(keys, values):
             rows[key].append(v)
     rows["profile"] = prof
+    rows["names"] = list(full.names)
     return rows
 
 
@@ -719,6 +743,48 @@ def subset_fold_gaps(
     return gaps
 
 
+# --------------------------------------------------------------------------- prose
+
+
+def share_words(fraction: float) -> str:
+    """Words for a fraction of random draws, so that a sentence holds whatever the run gives.
+
+    The chapters glue these words into their prose (``{glue:text}``) instead of typing a
+    judgement that would be true for one run only.
+
+    Parameters
+    ----------
+    fraction : float
+        In :math:`[0, 1]`.
+
+    Returns
+    -------
+    str
+        ``"none"`` (0), ``"a minority"`` (below one half), ``"half"``, ``"most"`` (above one
+        half, below 1) or ``"all"`` (1).
+
+    Raises
+    ------
+    ValueError
+        ``"fraction must lie in [0, 1], ..."``.
+
+    Examples
+    --------
+    >>> [share_words(f) for f in (0.0, 0.3, 0.5, 0.9, 1.0)]
+    ['none', 'a minority', 'half', 'most', 'all']
+    """
+    f = float(fraction)
+    if not 0.0 <= f <= 1.0:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}.")
+    if f == 0.0:
+        return "none"
+    if f == 1.0:
+        return "all"
+    if f < 0.5:
+        return "a minority"
+    return "half" if f == 0.5 else "most"
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -764,6 +830,9 @@ def comparison_row(pair: str, observed_a: str, observed_b: str, result, claim: s
     }
 
 
+_EXPONENT = re.compile(r"e-(?=\d)")
+
+
 def markdown_table(rows, columns: dict, *, float_format: str = ".1e") -> str:
     """A Markdown table of dict rows (for ``IPython.display.Markdown`` in a chapter).
 
@@ -774,7 +843,9 @@ def markdown_table(rows, columns: dict, *, float_format: str = ".1e") -> str:
     columns : dict {str: str}
         Key in the rows -> column header, in display order.
     float_format : str, default=".1e"
-        Format of float values (``bool`` and ``str`` are written as they are).
+        Format of float values (``bool`` and ``str`` are written as they are).  The minus of
+        an exponent is written as the minus sign U+2212, which a browser never breaks at
+        (an ASCII hyphen lets a narrow column wrap ``2.0e-02`` after the hyphen).
 
     Returns
     -------
@@ -790,7 +861,7 @@ def markdown_table(rows, columns: dict, *, float_format: str = ".1e") -> str:
     >>> print(markdown_table([{"a": "x", "b": 0.00123}], {"a": "name", "b": "error"}))
     | name | error |
     |---|---|
-    | x | 1.2e-03 |
+    | x | 1.2e−03 |
     """
     if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(r, dict) for r in rows):
         raise ValueError("rows must be a non-empty list of dicts.")
@@ -801,13 +872,14 @@ def markdown_table(rows, columns: dict, *, float_format: str = ".1e") -> str:
             if key not in row:
                 raise ValueError(f"row {i} has no key {key!r}.")
             v = row[key]
-            cells.append(format(v, float_format) if isinstance(v, float) else str(v))
+            cells.append(_EXPONENT.sub("e\u2212", format(v, float_format)) if isinstance(v, float) else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 #: The comparisons of the chapter's closing table: key -> (pair, observed of A, observed of B,
-#: the paper's claim the row supports).  ``{units}`` is filled in by :func:`closing_table`.
+#: the paper's claim the row supports).  ``{units}`` and ``{width_b}`` are filled in by
+#: :func:`closing_table`.
 CLOSING_TABLE = {
     "monotone": ("A_monotone / B_monotone", "output", "output", "same invertible function: T and its inverse exist"),
     "fold": (
@@ -820,13 +892,13 @@ CLOSING_TABLE = {
     "output_vs_layer": (
         "A_sine / B_sine",
         "output",
-        "output + 64 units of act2",
+        "output + {width_b} units of act2",
         "the output alone does not embed the input",
     ),
     "whitney": (
         "A_sine / B_sine",
         "units {units} of act2",
-        "output + 64 units of act2",
+        "output + {width_b} units of act2",
         "Whitney: 2n+1 = 3 neurons embed the interval",
     ),
     "different_monotone": (
@@ -852,7 +924,8 @@ CLOSING_COLUMNS = {
 def closing_table(results: dict, **fill) -> list:
     """The rows of the chapter's closing table: :func:`comparison_row` of every key of
     :data:`CLOSING_TABLE` in ``results`` (key -> :class:`~netequiv.comparison.Comparison`),
-    with ``fill`` substituted into the observed-unit texts (e.g. ``units=[3, 7, 9]``).
+    with ``fill`` substituted into the observed-unit texts (``units=[3, 7, 9]``, the observed
+    units of A, and ``width_b=64``, the width of B's observed layer).
 
     Raises
     ------

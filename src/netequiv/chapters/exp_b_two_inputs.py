@@ -52,7 +52,6 @@ __all__ = [
     "embedding_agreement",
     "one_way_error",
     "neuron_sweep",
-    "verdict_text",
 ]
 
 #: side length ``s`` of the input square :math:`[0, s]^2`
@@ -872,60 +871,7 @@ def neuron_sweep(
     }
 
 
-def verdict_text(summary: dict, *, agreement_tol: float = 0.1) -> str:
-    r"""The verdict of a comparison in words, with the criteria that failed.
-
-    Parameters
-    ----------
-    summary : dict
-        :meth:`netequiv.Comparison.summary`, or any dict with ``forward_max_nrmse`` and
-        ``backward_max_nrmse`` (and optionally ``threshold``, default 0.05, and
-        ``agreement_rms``; without it the coordinate criterion is not checked).
-    agreement_tol : float, default=0.1
-        Threshold of the coordinate agreement RMS (that of :func:`netequiv.compare_observations`).
-
-    Returns
-    -------
-    text : str
-        ``"equivalent"``, or ``"not equivalent (...)"`` naming every failed criterion.
-
-    Raises
-    ------
-    ValueError
-        "summary lacks forward_max_nrmse and backward_max_nrmse ..."; "agreement_tol must be a
-        finite number > 0, ...".
-
-    Notes
-    -----
-    The rule is that of :func:`netequiv.compare_observations`: worst held-out NRMSE below the
-    threshold in both directions, and coordinate agreement RMS below ``agreement_tol``.
-    A NaN error counts as a failure.
-
-    Examples
-    --------
-    >>> verdict_text({"forward_max_nrmse": 0.01, "backward_max_nrmse": 0.9, "agreement_rms": 0.02})
-    'not equivalent (B->A NRMSE 0.9 >= 0.05)'
-    """
-    try:
-        fwd, bwd = float(summary["forward_max_nrmse"]), float(summary["backward_max_nrmse"])
-    except (KeyError, TypeError, ValueError):
-        raise ValueError(
-            "summary lacks forward_max_nrmse and backward_max_nrmse; pass Comparison.summary() or a dict "
-            "with both worst-feature NRMSEs."
-        ) from None
-    agreement_tol = check_positive(agreement_tol, "agreement_tol")
-    thr = float(summary.get("threshold", 0.05))
-    reasons = []
-    for name, err in (("A->B", fwd), ("B->A", bwd)):
-        if not err < thr:
-            reasons.append(f"{name} NRMSE {err:.2g} >= {thr:g}")
-    rms = summary.get("agreement_rms")
-    if rms is not None and not float(rms) < agreement_tol:
-        reasons.append(f"coordinate RMS {float(rms):.2f} >= {agreement_tol:g}")
-    return "equivalent" if not reasons else f"not equivalent ({'; '.join(reasons)})"
-
-
-#: The chapter's closing table: key -> (pair, the claim the row supports).
+#: The chapter's closing table: key -> (pair, the claim the row tests).
 CLOSING_TABLE = {
     "fields": (
         "fields: A (mushroom) vs B (tanh field)",
@@ -946,7 +892,7 @@ CLOSING_COLUMNS = {
     "fwd": "error A→B",
     "bwd": "error B→A",
     "verdict": "verdict",
-    "claim": "claim supported",
+    "claim": "claim tested",
 }
 
 

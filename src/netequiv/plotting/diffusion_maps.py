@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from .base import CMAP, new_figure
+from .base import CMAP, fit_width, new_figure, new_panels
 
 __all__ = [
     "plot_matrices",
@@ -82,7 +82,7 @@ def plot_eigenfunctions(x, psi, references, *, labels=None, xlabel="$x$"):
     """
     x = np.ravel(x)
     k = psi.shape[1]
-    fig, axes = new_figure(k, width=2.7, height=2.5)
+    fig, axes = new_panels(k, width=2.7, height=2.5)
     order = np.argsort(x)
     for j, ax in enumerate(axes):
         ax.plot(x, psi[:, j], ".", ms=2, color="tab:blue", label="diffusion map")
@@ -116,7 +116,7 @@ def plot_circle_eigenvectors(theta, psi, n_pairs: int = 2):
 def plot_alpha_comparison(x, psi1: dict, *, bins: int = 30):
     r"""Sample density and :math:`\psi_1` for several :math:`\alpha` against :math:`\cos\pi x`."""
     x = np.ravel(x)
-    fig, axes = new_figure(len(psi1) + 1, width=2.8, height=2.6)
+    fig, axes = new_panels(len(psi1) + 1, width=2.8, height=2.6)
     axes[0].hist(x, bins=bins, color="0.6")
     axes[0].set_xlabel("$x$")
     axes[0].set_title("samples per bin")
@@ -174,7 +174,7 @@ def plot_spectra(spectra: dict):
 
 def plot_swiss_roll(Y, intrinsic, coords, *, labels=("$\\psi_1$", "$\\psi_j$")):
     """The roll in 3-D and a 2-D embedding of it, coloured by each unrolled coordinate."""
-    fig = Figure(figsize=(11.0, 3.4), layout="constrained")
+    fig = fit_width(Figure(figsize=(11.0, 3.4), layout="constrained"))
     ax = fig.add_subplot(1, 3, 1, projection="3d")
     ax.scatter(Y[:, 0], Y[:, 1], Y[:, 2], c=intrinsic[:, 0], s=2, cmap=CMAP)
     ax.set_title("swiss roll, colour: arc length $s$")
@@ -224,7 +224,7 @@ def plot_nystrom(full, extended, *, labels=None):
 
 def plot_observations(u, views: dict, *, color_by: int = 0):
     """The latent square and each observation of it (first two or three features)."""
-    fig = Figure(figsize=(3.4 * (len(views) + 1), 3.2), layout="constrained")
+    fig = fit_width(Figure(figsize=(3.4 * (len(views) + 1), 3.2), layout="constrained"))
     c = u[:, color_by]
     ax = fig.add_subplot(1, len(views) + 1, 1)
     sc = ax.scatter(u[:, 0], u[:, 1], c=c, **_SCATTER)
@@ -269,7 +269,7 @@ def plot_metric_ellipses(y, jac, index, *, radius: float = 0.04, color=None):
 
 def plot_distances(d_latent, distances: dict):
     """Observed-space distances of nearby pairs against their latent distances (one panel each)."""
-    fig, axes = new_figure(len(distances), width=3.2, height=3.0)
+    fig, axes = new_panels(len(distances), width=3.2, height=3.0)
     hi = float(np.max(d_latent))
     for ax, (name, d) in zip(axes, distances.items()):
         ax.plot(d_latent, d, ".", ms=1.5, alpha=0.5)
@@ -292,7 +292,7 @@ def plot_embedding_grid(u, embeddings: dict):
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
-                ax.set_title(name, fontsize=9)
+                ax.set_title(name.replace(", ", ",\n"), fontsize=8)
         axes[0, col].set_xlabel("")
     axes[0, 0].set_ylabel("colour: $u_1$")
     axes[1, 0].set_ylabel("colour: $u_2$")

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CMAP, new_figure
+from .base import CMAP, new_figure, new_panels
 
 __all__ = [
     "plot_scalar_fits",
     "plot_monotone_pair",
     "plot_fold",
     "plot_neuron_sweep",
-    "plot_layer_units",
+    "plot_layers_units",
     "plot_feature_errors",
 ]
 
@@ -65,7 +65,7 @@ def plot_scalar_fits(x, curves: dict, errors: dict | None = None):
     """
     x = _col(x)
     errors = errors or {}
-    fig, axes = new_figure(len(curves), width=2.9, height=2.7)
+    fig, axes = new_panels(len(curves), width=2.9, height=2.7)
     styles = ["--", ":", "-."]
     for ax, (title, panel) in zip(axes, curves.items()):
         ax.plot(x, _col(panel["truth"]), color="0.75", lw=5, label="target")
@@ -100,7 +100,7 @@ def plot_monotone_pair(x, y_a, y_b, res):
     """
     x, tr, te = _held_out(res, x)
     ya, yb = _col(y_a), _col(y_b)
-    fig, (ax0, ax1, ax2, ax3) = new_figure(4, width=3.0, height=2.8)
+    fig, (ax0, ax1, ax2, ax3) = new_panels(4, width=3.0, height=2.8)
     o = np.argsort(x)
     ax0.plot(x[o], ya[o], label="$y^A$ (A)")
     ax0.plot(x[o], yb[o], "--", label="$y^B$ (B)")
@@ -172,7 +172,7 @@ def plot_fold(x, y_a, dy_a, y_b, res):
     ya, dya = _col(y_a), _col(dy_a)
     yb = np.asarray(y_b, dtype=float).reshape(len(x), -1)[:, -1]
     pb = np.asarray(res.predictions["b_from_a"]).reshape(len(te), -1)[:, -1]
-    fig, (ax0, ax1, ax2, ax3) = new_figure(4, width=3.0, height=2.8)
+    fig, (ax0, ax1, ax2, ax3) = new_panels(4, width=3.0, height=2.8)
     o = np.argsort(x)
     ax0.plot(x[o], ya[o], color="k", label="$y^A$")
     ax0.set_xlabel("input $x$")
@@ -240,37 +240,36 @@ def plot_neuron_sweep(sweep: dict, threshold: float):
     return fig
 
 
-def plot_layer_units(x, activations, profile: dict, *, title: str = ""):
-    """Every unit of a layer against a scalar input; folded units highlighted.
+def plot_layers_units(x, layers: dict):
+    """Every unit of several layers against a scalar input, one panel per layer.
 
     Parameters
     ----------
     x : ndarray of shape (N,) or (N, 1)
         Inputs.
-    activations : ndarray of shape (N, width)
-        The layer's activations.
-    profile : dict
-        :func:`netequiv.chapters.exp_a_scalar.unit_profile` of the layer.
-    title : str
-        Axes title.
+    layers : dict {str: (ndarray of shape (N, width), dict)}
+        Panel title -> (the layer's activations, its
+        :func:`netequiv.chapters.exp_a_scalar.unit_profile`).
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        Units with turning points in red, monotone ones in blue; the legend counts both.
     """
     x = _col(x)
     o = np.argsort(x)
-    H = np.asarray(activations, dtype=float)
-    folded = ~np.asarray(profile["monotone"])
-    fig, (ax,) = new_figure(1, width=4.4, height=3.0)
-    for j in range(H.shape[1]):
-        ax.plot(x[o], H[o, j], color="crimson" if folded[j] else "tab:blue", lw=1, alpha=0.8)
-    ax.plot([], [], color="tab:blue", label=f"monotone ({int((~folded).sum())})")
-    ax.plot([], [], color="crimson", label=f"with turning points ({int(folded.sum())})")
-    ax.set_xlabel("input $x$")
-    ax.set_ylabel("activation")
-    ax.set_title(title)
-    ax.legend(frameon=False, fontsize=7)
+    fig, axes = new_figure(len(layers), width=3.4, height=2.8)
+    for ax, (title, (acts, profile)) in zip(axes, layers.items()):
+        H = np.asarray(acts, dtype=float)
+        folded = ~np.asarray(profile["monotone"])
+        for j in range(H.shape[1]):
+            ax.plot(x[o], H[o, j], color="crimson" if folded[j] else "tab:blue", lw=1, alpha=0.8)
+        ax.plot([], [], color="tab:blue", label=f"monotone ({int((~folded).sum())})")
+        ax.plot([], [], color="crimson", label=f"with turning points ({int(folded.sum())})")
+        ax.set_xlabel("input $x$")
+        ax.set_title(title)
+        ax.legend(frameon=False, fontsize=7)
+    axes[0].set_ylabel("activation")
     return fig
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CMAP, new_figure
+from .base import CMAP, new_figure, new_panels
 
 __all__ = [
     "plot_square_images",
@@ -44,7 +44,7 @@ def plot_square_images(U1, U2, images: dict, *, n_lines: int = 11):
     """
     M = U1.shape[0]
     idx = np.unique(np.linspace(0, M - 1, n_lines).round().astype(int))
-    fig, axes = new_figure(len(images), width=3.2, height=3.1)
+    fig, axes = new_panels(len(images), width=3.2, height=3.1)
     blues = [(0.55 - 0.45 * t, 0.65 - 0.4 * t, 0.95 - 0.25 * t) for t in np.linspace(0, 1, len(idx))]
     oranges = [(1.0 - 0.3 * t, 0.65 - 0.4 * t, 0.3 - 0.25 * t) for t in np.linspace(0, 1, len(idx))]
     for ax, (title, (Y1, Y2)) in zip(axes, images.items()):
@@ -118,9 +118,11 @@ def plot_embeddings(panels: dict, u, *, r2: dict | None = None):
                 ax.text(0.5, 0.5, "failed", transform=ax.transAxes, ha="center", va="center")
             label = title if r2 is None or title not in r2 else f"{title}\n$R^2$ = {r2[title]:.3f}"
             if row == 0:
-                ax.set_title(label, fontsize=9)
-            ax.set_xlabel(r"$\phi_1$ (aligned)")
-            ax.set_ylabel(r"$\phi_2$ (aligned)")
+                ax.set_title(label, fontsize=8)
+            if row == 1:
+                ax.set_xlabel(r"$\phi_1$ (aligned)", fontsize=8)
+            if col == 0:
+                ax.set_ylabel(r"$\phi_2$ (aligned)", fontsize=8)
             ax.set_xticks([])
             ax.set_yticks([])
         if ok.any():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .base import CMAP, EVENT_STYLE, _colored_line, _colored_line3d, new_figure  # noqa: F401
+from .base import CMAP, EVENT_STYLE, _colored_line, _colored_line3d, fit_width, new_figure  # noqa: F401
 
 __all__ = [
     "plot_circle_images",
@@ -35,7 +35,7 @@ def plot_circle_images(t, curves: dict, events: dict | None = None):
     """
     events = events or {}
     dims = sorted(curves)
-    fig = Figure(figsize=(3.6 * len(dims), 3.3), layout="constrained")
+    fig = fit_width(Figure(figsize=(3.6 * len(dims), 3.3), layout="constrained"))
     lc = None
     for a, d in enumerate(dims):
         curve = np.asarray(curves[d])
@@ -133,7 +133,7 @@ def plot_neuron_views(x, features, names=None):
     x = np.ravel(x)
     F = np.asarray(features)
     names = names or [f"$h_{i + 1}$" for i in range(3)]
-    fig = Figure(figsize=(11, 3.3), layout="constrained")
+    fig = fit_width(Figure(figsize=(11, 3.3), layout="constrained"))
     ax = fig.add_subplot(1, 3, 1)
     lc = _colored_line(ax, x, F[:, 0], x)
     ax.set_xlabel("input $x$")

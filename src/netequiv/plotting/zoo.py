@@ -42,7 +42,7 @@ def class_order(labels) -> np.ndarray:
     return np.argsort(np.asarray(labels), kind="stable")
 
 
-def plot_members(x, observations: dict, labels, *, ncols: int = 6, class_names=None):
+def plot_members(x, observations: dict, labels, *, ncols: int = 4, class_names=None):
     """Every member's observation against the input, one small panel each.
 
     Parameters
@@ -53,7 +53,7 @@ def plot_members(x, observations: dict, labels, *, ncols: int = 6, class_names=N
         Member name -> observation (1 column for an output, 3 for neurons).
     labels : array-like of int, shape (m,)
         Ground-truth class of every member, in the order of ``observations``.
-    ncols : int, default=6
+    ncols : int, default=4
     class_names : dict {int: str}, optional
         Legend text per class.
 
@@ -201,8 +201,11 @@ def plot_error_matrix(max_nrmse, names, labels, *, tol: float = 0.05, verdicts=N
     return fig
 
 
-def plot_score_matrices(matrices: dict, names, labels, *, ncols: int = 3, titles=None):
+def plot_score_matrices(matrices: dict, names, labels, *, ncols: int = 2, titles=None):
     """Heat maps of baseline scores, one panel each, members grouped by ground-truth class.
+
+    The values are shown as the score computes them (Procrustes: a distance, small = similar);
+    rows and columns are labelled with the member names, coloured by class.
 
     Parameters
     ----------
@@ -210,7 +213,7 @@ def plot_score_matrices(matrices: dict, names, labels, *, ncols: int = 3, titles
         Score name -> matrix (row A, column B).
     names : list of str
     labels : array-like of int
-    ncols : int, default=3
+    ncols : int, default=2
     titles : dict {str: str}, optional
         Panel titles (default: the score names).
 
@@ -221,20 +224,20 @@ def plot_score_matrices(matrices: dict, names, labels, *, ncols: int = 3, titles
     labels = np.asarray(labels)
     o = class_order(labels)
     nrows = int(np.ceil(len(matrices) / ncols))
-    fig, axes = new_figure(ncols, nrows, width=3.3, height=3.0)
+    fig, axes = new_figure(ncols, nrows, width=3.5, height=3.5)
     for ax in axes[len(matrices) :]:
         ax.set_visible(False)
     titles = titles or {}
+    fontsize = 6 if len(o) <= 12 else 4
     for ax, (key, M) in zip(axes, matrices.items()):
         S = np.asarray(M, dtype=float)[np.ix_(o, o)]
         im = ax.imshow(S, cmap="viridis")
         fig.colorbar(im, ax=ax, shrink=0.8)
         _boundaries(ax, labels[o])
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _tick_labels(ax, [names[k] for k in o], labels[o], fontsize=fontsize)
         ax.set_title(titles.get(key, key), fontsize=9)
-        ax.set_xlabel("member B (by class)", fontsize=8)
-        ax.set_ylabel("member A (by class)", fontsize=8)
+        ax.set_xlabel("member B", fontsize=8)
+        ax.set_ylabel("member A", fontsize=8)
     return fig
 
 
