@@ -12,8 +12,8 @@
    (:data:`VERDICT_GLUE`), every glued verdict must be listed there, and no Markdown cell
    may type a verdict itself (``*equivalent*``, ``**not equivalent**``).
 
-Chapter (d) (``exp_d_minimal_neurons``) is being rewritten (issue 14, item 3) and
-``digits`` is a chapter in progress; both join :data:`PROSE_FILES` when they land.
+The glued verdicts of chapter (d) and of the digits chapter are not yet mapped to their
+results JSON (:data:`NOT_MAPPED`); their prose is checked like every other chapter's.
 """
 
 from __future__ import annotations
@@ -28,12 +28,7 @@ from conftest import ROOT, notebook_paths
 
 from netequiv.comparison import VERDICTS
 
-#: chapters not (yet) held to the rule, with the reason
-NOT_YET = {
-    "exp_d_minimal_neurons": "being rewritten to follow the paper (issue 14, item 3)",
-    "digits": "a new chapter, not yet in the table of contents",
-}
-NOTEBOOKS = [p for p in notebook_paths() if p.stem not in NOT_YET]
+NOTEBOOKS = notebook_paths()
 PAGES = [ROOT / "book" / "intro.md", ROOT / "book" / "references.md"]
 
 #: The only numerals a sentence may contain without glue: each is a fixed constant of the
@@ -208,9 +203,15 @@ VERDICT_GLUE = {
 #: glued words that coincide with a verdict but are not one (the zoo's ground-truth relations)
 NOT_VERDICTS = {"zoo": {"hi_relation", "lo_relation"}}
 _GROUP = {"diffusion_maps": "diffusion_maps+mahalanobis", "mahalanobis": "diffusion_maps+mahalanobis"}
+#: chapters whose glued verdicts are not yet listed in VERDICT_GLUE, with the reason
+NOT_MAPPED = {
+    "exp_d_minimal_neurons": "rewritten after this test (issue 14, item 3); its verdicts await a map",
+    "digits": "a chapter that landed after this test; its verdicts await a map",
+}
 VERDICT_PARAMS = [
     pytest.param(p.stem, marks=[pytest.mark.notebook, pytest.mark.xdist_group(_GROUP.get(p.stem, p.stem))])
     for p in NOTEBOOKS
+    if p.stem not in NOT_MAPPED
 ]
 
 
