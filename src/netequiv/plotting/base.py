@@ -20,7 +20,7 @@ __all__ = ["CMAP", "EVENT_STYLE", "MAX_WIDTH", "fit_width", "glue_figure", "new_
 #: Widest figure (inches) that the book's page shows at full size.  A wider one is shrunk by
 #: the browser, text included; :func:`fit_width` narrows it instead, so that its text keeps
 #: its size and only the panels get smaller.
-MAX_WIDTH = 7.0
+MAX_WIDTH = 6.8
 
 CMAP = "viridis"
 EVENT_STYLE = {"marker": "o", "s": 60, "facecolors": "none", "edgecolors": "crimson", "linewidths": 1.6, "zorder": 5}

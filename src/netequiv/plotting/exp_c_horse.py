@@ -17,7 +17,15 @@ def _plt():
     return plt
 
 
-def plot_views(thetas, images, *, n_show: int = 24, ncols: int = 12):
+def _subplots(*args, **kwargs):
+    """``plt.subplots`` narrowed to the page width (:func:`netequiv.plotting.base.fit_width`)."""
+    from .base import fit_width
+
+    fig, axes = _plt().subplots(*args, **kwargs)
+    return fit_width(fig), axes
+
+
+def plot_views(thetas, images, *, n_show: int = 24, ncols: int = 8):
     """Equally spaced views of the turn, each titled with its angle in degrees.
 
     Parameters
@@ -26,17 +34,16 @@ def plot_views(thetas, images, *, n_show: int = 24, ncols: int = 12):
     images : array of shape (N, H, W)
     n_show : int, default 24
         Views shown (every ``N // n_show``-th).
-    ncols : int, default 12
+    ncols : int, default 8
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    plt = _plt()
     thetas, images = np.asarray(thetas), np.asarray(images)
     idx = np.linspace(0, len(thetas), min(n_show, len(thetas)), endpoint=False).astype(int)
     nrows = -(-len(idx) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(0.95 * ncols, 1.15 * nrows), squeeze=False)
+    fig, axes = _subplots(nrows, ncols, figsize=(0.95 * ncols, 1.15 * nrows), squeeze=False)
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, i in zip(axes.ravel(), idx):
@@ -60,9 +67,8 @@ def plot_codes(thetas, codes: dict):
     -------
     matplotlib.figure.Figure
     """
-    plt = _plt()
     deg = np.degrees(np.asarray(thetas))
-    fig, axes = plt.subplots(1, len(codes), figsize=(3.6 * len(codes), 2.8), squeeze=False)
+    fig, axes = _subplots(1, len(codes), figsize=(3.6 * len(codes), 2.8), squeeze=False)
     for ax, (label, z) in zip(axes[0], codes.items()):
         z = np.asarray(z)
         for j in range(z.shape[1]):
@@ -91,10 +97,9 @@ def plot_circle_embeddings(thetas, results: dict):
         Top row: whitened coordinates :math:`(\\psi_1, \\psi_2)` coloured by the true angle;
         bottom row: recovered against true angle.
     """
-    plt = _plt()
     deg = np.degrees(np.asarray(thetas))
     k = len(results)
-    fig, axes = plt.subplots(2, k, figsize=(3.6 * k + 1.0, 6.6), squeeze=False, layout="constrained")
+    fig, axes = _subplots(2, k, figsize=(3.6 * k + 1.0, 6.6), squeeze=False, layout="constrained")
     for j, (label, r) in enumerate(results.items()):
         ax = axes[0, j]
         sc = ax.scatter(r["whitened"][:, 0], r["whitened"][:, 1], c=deg, cmap="twilight", s=8, vmin=0, vmax=360)
@@ -141,10 +146,9 @@ def plot_reconstructions(images: dict, thetas=None, *, n_show: int = 8, rows=tup
     -------
     matplotlib.figure.Figure
     """
-    plt = _plt()
     m = len(images["input"])
     cols = np.linspace(0, m, min(n_show, m), endpoint=False).astype(int)
-    fig, axes = plt.subplots(len(rows), len(cols), figsize=(1.05 * len(cols) + 1.6, 1.1 * len(rows)), squeeze=False)
+    fig, axes = _subplots(len(rows), len(cols), figsize=(1.05 * len(cols) + 1.6, 1.1 * len(rows)), squeeze=False)
     for r, key in enumerate(rows):
         for c, i in enumerate(cols):
             ax = axes[r, c]
@@ -178,8 +182,7 @@ def plot_negative_control(thetas, codes_c, test_thetas, truth_a, pred_a, *, nrms
     -------
     matplotlib.figure.Figure
     """
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
+    fig, axes = _subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
     ax = axes[0]
     ax.plot(np.degrees(thetas), np.asarray(codes_c)[:, 0], ".", ms=3)
     ax.set_xlabel(r"angle $\theta$ (degrees)")
