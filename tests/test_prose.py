@@ -199,15 +199,35 @@ VERDICT_GLUE = {
     "exp_c_horse": {"verdict": "ab", "c_verdict": "control", "c2_verdict": "c2"},
     # the verdict computed step by step must be the one netequiv.compare gives
     "method_by_hand": {"mbh-verdict": "reference"},
+    "exp_d_minimal_neurons": {
+        "code_verdict": "code",
+        "partner_scalar": "partner.scalar",
+        "partner_square": "partner.square",
+        "fail_interval": "failures.interval",
+        "fail_square": "failures.square",
+        "fail_circle": "failures.circle",
+    },
+    "digits": {
+        "c1_ab_verdict": "curve.A / B",
+        "c1_units_verdict": "curve.A / B, 3 units each",
+        "c1_u_verdict": "curve.A / U (untrained)",
+        "c1_fold_verdict": "curve.A / B at |θ|",
+        "c1_rf_verdict": "curve.A / one logit of B",
+        "c2_ab_verdict": "surface.A / B",
+        "c2_units_verdict": "surface.A / B, 5 units each",
+        "c2_u_verdict": "surface.A / U (untrained)",
+        "c2_fold_verdict": "surface.A / B at |θ|",
+        "c2_m_verdict": "surface.A / M (scale-blind)",
+        "fp_tan_verdict": "full_pixel.tangents J T",
+        "fp_full_verdict": "full_pixel.full-pixel J",
+        "narrow_verdict": "narrow_surface",
+    },
 }
 #: glued words that coincide with a verdict but are not one (the zoo's ground-truth relations)
 NOT_VERDICTS = {"zoo": {"hi_relation", "lo_relation"}}
 _GROUP = {"diffusion_maps": "diffusion_maps+mahalanobis", "mahalanobis": "diffusion_maps+mahalanobis"}
 #: chapters whose glued verdicts are not yet listed in VERDICT_GLUE, with the reason
-NOT_MAPPED = {
-    "exp_d_minimal_neurons": "rewritten after this test (issue 14, item 3); its verdicts await a map",
-    "digits": "a chapter that landed after this test; its verdicts await a map",
-}
+NOT_MAPPED: dict = {}
 VERDICT_PARAMS = [
     pytest.param(p.stem, marks=[pytest.mark.notebook, pytest.mark.xdist_group(_GROUP.get(p.stem, p.stem))])
     for p in NOTEBOOKS
