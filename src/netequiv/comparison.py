@@ -44,7 +44,7 @@ import numpy as np
 
 from ._validation import ResolutionError, as_2d_float, check_int, check_positive, check_random_state, check_same_samples
 from .dmap import DiffusionMaps
-from .interpolation import KernelInterpolator, fit_shared
+from .interpolation import KernelInterpolator, _one_blas_thread, fit_shared
 from .measures import nrmse, summarize_errors
 from .metric import LocalMetric, metric_from_jacobians
 from .selection import align_embeddings, llr_residuals, select_nonharmonic
@@ -209,6 +209,22 @@ class SideDiagnostics:
     self_error: dict
     n_degenerate: int = 0
     n_neighbors_epsilon: int | None = None
+
+    @classmethod
+    def unknown(cls, name: str, n_features: int, n_intrinsic: int) -> SideDiagnostics:
+        """A side with no evidence: no Jacobians, no inputs, no self round trip (all NaN)."""
+        nan = float("nan")
+        errors = {"max_nrmse": nan, "median_nrmse": nan, "relative": nan, "n_constant": 0}
+        return cls(
+            name=name,
+            n_features=int(n_features),
+            n_intrinsic=int(n_intrinsic),
+            rank=None,
+            near_singular=nan,
+            orientation_flips=nan,
+            false_neighbors=nan,
+            self_error=errors,
+        )
 
     def resolves(self, limits: dict | None = None) -> bool | None:
         """Whether the observations resolve the manifold locally (``None``: no Jacobians, no evidence).
@@ -1087,7 +1103,9 @@ def compare_observations(
         "dmap_kwargs": dmap_kwargs,
         "interpolator_kwargs": interpolator_kwargs,
     }
-    with _blas_threads():
+    # one BLAS thread for the dense algebra of the interpolators: with default threads on a busy
+    # two-core machine one 640 x 640 Cholesky took 1.1 s instead of 0.011 s
+    with _one_blas_thread():
         try:
             a = prepare_side(ya, metric_a, name="A", n_coordinates=n_coord_a, cross=yb, **common)
             b = prepare_side(yb, metric_b, name="B", n_coordinates=n_coord_b, cross=ya, **common)
@@ -1153,19 +1171,7 @@ def _unresolved(name, exc, n_intrinsic, ys, train, test, threshold, rule) -> Com
     """The "inconclusive" comparison of a pair whose side ``name`` no diffusion map resolves."""
     nan = float("nan")
     errors = {"max_nrmse": nan, "median_nrmse": nan, "relative": nan, "n_constant": 0}
-    sides = [
-        SideDiagnostics(
-            name=n,
-            n_features=int(y.shape[1]),
-            n_intrinsic=int(n_intrinsic),
-            rank=None,
-            near_singular=nan,
-            orientation_flips=nan,
-            false_neighbors=nan,
-            self_error=dict(errors),
-        )
-        for n, y in zip("AB", ys)
-    ]
+    sides = [SideDiagnostics.unknown(n, y.shape[1], n_intrinsic) for n, y in zip("AB", ys)]
     reason = (
         f"the diffusion map of network {name}'s observations cannot be computed from {len(train)} training "
         f"samples ({exc}), so the method cannot decide; add samples, or observe "
@@ -1194,34 +1200,6 @@ def _unresolved(name, exc, n_intrinsic, ys, train, test, threshold, rule) -> Com
         test_index=test,
         rule=rule,
     )
-
-
-def _blas_threads():
-    """BLAS limited to one thread for the dense algebra of a comparison.
-
-    The interpolators factor matrices of a few thousand rows; with default BLAS threads on a
-    busy two-core machine one 640 x 640 Cholesky took 1.1 s instead of 0.011 s.
-    """
-    from contextlib import nullcontext
-
-    from ._neighbors import _single_threaded_blas
-
-    limits = _single_threaded_blas()
-    if limits is None:
-        return nullcontext()
-    return _Restore(limits)
-
-
-class _Restore:
-    def __init__(self, limits):
-        self.limits = limits
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.limits.restore_original_limits()
-        return False
 
 
 def compare(

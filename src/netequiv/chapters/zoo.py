@@ -74,7 +74,7 @@ observe networks; dask only by :func:`evaluate_zoo`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -1037,19 +1037,7 @@ def verdict_matrix(
                 "prepared must hold one member per row (prepare_member) for the calibrated rule; "
                 "pass rule='errors' for the error-only rule."
             )
-        sides = [
-            SideDiagnostics(
-                name="",
-                n_features=1,
-                n_intrinsic=1,
-                rank=None,
-                near_singular=float("nan"),
-                orientation_flips=float("nan"),
-                false_neighbors=float("nan"),
-                self_error={"max_nrmse": float("nan")},
-            )
-            for _ in range(m)
-        ]
+        sides = [SideDiagnostics.unknown("", 1, 1) for _ in range(m)]
     else:
         if len(prepared) != m:
             raise ValueError(f"prepared must hold one member per row of max_nrmse ({m}), got {len(prepared)}.")
@@ -1064,8 +1052,7 @@ def verdict_matrix(
     V = np.full((m, m), "equivalent", dtype=object)
     for i in range(m):
         for j in range(i + 1, m):
-            sa = SideDiagnostics(**{**sides[i].__dict__, "name": "A"})
-            sb = SideDiagnostics(**{**sides[j].__dict__, "name": "B"})
+            sa, sb = replace(sides[i], name="A"), replace(sides[j], name="B")
             v, _ = decide({"max_nrmse": E[i, j]}, {"max_nrmse": E[j, i]}, sa, sb, tol=tol, rule=rule)
             if v == "equivalent" and agreement_tol is not None and not A[i, j] < agreement_tol:
                 v = "inconclusive"
