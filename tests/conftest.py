@@ -123,14 +123,48 @@ def run_notebook(name: str, workdir: Path, *, parameters: dict | None = None) ->
     return NotebookRun(name, output, results_dir, proc.returncode, proc.stdout + proc.stderr)
 
 
+def _shared_run(name: str, root: Path) -> NotebookRun:
+    """Run ``name`` once under ``root``, even when several xdist workers ask for it.
+
+    The first worker to take ``<root>/nb_<name>.lock`` executes the notebook and records the
+    outcome in ``<root>/nb_<name>/run.json``; a worker that asks later waits for the lock and
+    reads the record.  ``--dist loadgroup`` normally sends all tests of one notebook to one
+    worker, but pytest 9.2 silently broke that grouping (pytest-xdist issue 1386), and a test
+    module without its ``xdist_group`` mark would do the same: every notebook then ran on both
+    workers, doubling the CPU time of ``make test``.  The lock makes a duplicate run impossible.
+    """
+    import fcntl
+
+    workdir = root / f"nb_{name}"
+    record = workdir / "run.json"
+    with open(root / f"nb_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if record.is_file():
+            saved = json.loads(record.read_text())
+            return NotebookRun(
+                name, Path(saved["output"]), Path(saved["results_dir"]), saved["returncode"], saved["log"]
+            )
+        workdir.mkdir(parents=True, exist_ok=True)
+        run = run_notebook(name, workdir)
+        saved = {"output": str(run.output), "results_dir": str(run.results_dir), "returncode": run.returncode}
+        record.write_text(json.dumps({**saved, "log": run.log}))
+        return run
+
+
 @pytest.fixture(scope="session")
 def notebook_run(tmp_path_factory):
-    """``notebook_run(name) -> NotebookRun``: each notebook executes at most once per session."""
+    """``notebook_run(name) -> NotebookRun``: each notebook executes at most once per session.
+
+    Under pytest-xdist the workers share one folder (the parent of their base temporary
+    folders), so the notebook runs once for all of them (:func:`_shared_run`).
+    """
     runs: dict[str, NotebookRun] = {}
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
     def get(name: str) -> NotebookRun:
         if name not in runs:
-            runs[name] = run_notebook(name, tmp_path_factory.mktemp(f"nb_{name}"))
+            runs[name] = _shared_run(name, root)
         return runs[name]
 
     return get
@@ -144,3 +178,19 @@ def notebook_results(notebook_run):
         return notebook_run(name).results()
 
     return get
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that runs a notebook must name its xdist group (the notebook's stem, or the group
+    of notebooks it shares a module with), so that ``--dist loadgroup`` keeps it on the worker
+    that runs the notebook instead of idling on the other worker's lock."""
+    missing = [
+        item.nodeid
+        for item in items
+        if {"notebook_run", "notebook_results"} & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("xdist_group") is None
+    ]
+    if missing:
+        raise pytest.UsageError(
+            "tests that run a notebook need pytest.mark.xdist_group(<notebook>): " + ", ".join(missing)
+        )

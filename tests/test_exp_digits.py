@@ -24,7 +24,7 @@ import pytest
 
 NAME = "digits"
 
-pytestmark = pytest.mark.notebook
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group(NAME)]
 
 
 @pytest.fixture(scope="module")
