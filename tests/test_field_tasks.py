@@ -135,7 +135,7 @@ def test_one_way_error_fails_from_a_scalar_and_succeeds_towards_it(analytic):
     [
         ({"y_b": np.zeros((5, 2))}, "y_a has 700 samples but y_b has 5"),
         ({"jac_a": np.zeros((700, 2, 1))}, "jac_a must have shape"),
-        ({"test_size": 1.0}, "test_size must be a number in"),
+        ({"test_size": 1.0}, "test_size must lie strictly between 0 and 1"),
         ({"n_intrinsic": 0}, "n_intrinsic must be an integer"),
     ],
 )

@@ -161,9 +161,9 @@ def test_evaluate_needs_the_networks():
         ({"error_floor": -0.1}, "error_floor must be a number >= 0"),
         ({"n_coordinates": (1, 2, 3)}, "n_coordinates must be a positive integer or a pair"),
         ({"n_coordinates": 0}, "n_coordinates must be"),
-        ({"test_size": "a"}, "test_size must be a number in"),
+        ({"test_size": "a"}, "test_size must lie strictly between 0 and 1"),
         ({"rule": "loose"}, "rule must be 'calibrated' or 'errors'"),
-        ({"metric_a": np.ones((300, 1, 1)) * 1j}, "complex Jacobians"),
+        ({"metric_a": np.ones((300, 1, 1)) * 1j}, "metric_a must be real-valued, got complex"),
         ({"metric_a": np.full((300, 1, 1), np.nan)}, "NaN or inf"),
     ],
 )

@@ -79,9 +79,12 @@ def check_int(value, name: str, minimum: int = 1) -> int:
 
 
 def check_fraction(value, name: str) -> float:
-    """Return ``value`` as a float, or raise when it is not strictly between 0 and 1."""
-    v = check_positive(value, name)
-    if v >= 1:
+    """Return ``value`` as a float, or raise when it is not a number strictly between 0 and 1."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if isinstance(value, bool) or not 0.0 < v < 1.0:
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}.")
     return v
 

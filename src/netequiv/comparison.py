@@ -42,11 +42,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import ResolutionError, as_2d_float, check_int, check_positive, check_random_state, check_same_samples
+from ._validation import (
+    ResolutionError,
+    as_2d_float,
+    check_fraction,
+    check_int,
+    check_positive,
+    check_random_state,
+    check_same_samples,
+)
 from .dmap import DiffusionMaps
 from .interpolation import KernelInterpolator, _one_blas_thread, fit_shared
 from .measures import nrmse, summarize_errors
-from .metric import LocalMetric, metric_from_jacobians
+from .metric import LocalMetric, _as_jacobians, metric_from_jacobians
 from .selection import align_embeddings, llr_residuals, select_nonharmonic
 
 __all__ = [
@@ -453,7 +461,7 @@ def prepare_side(
             s = np.sort(1.0 / np.sqrt(metric.tangent_weights), axis=1)[:, ::-1]
             rank, near, _, n_bad = _diagnose_singular_values(s, n_intrinsic, y.shape[1], jacobian_rcond)
     else:
-        J = _as_jacobians(metric, len(y), y.shape[1], f"metric_{name.lower()}")
+        J = _checked_jacobians(metric, len(y), y.shape[1], f"metric_{name.lower()}")
         rank, near, flips, n_bad = jacobian_diagnostics(J, n_intrinsic, jacobian_rcond)
         M = metric_from_jacobians(J, n_intrinsic=rank, rcond=jacobian_rcond, degenerate="clip")
     resolved = rank if rank is not None else min(n_intrinsic, y.shape[1])
@@ -694,20 +702,13 @@ def _advice(side: SideDiagnostics, short: bool = False) -> str:
     return f"Add samples, or {text}."
 
 
-def _as_jacobians(J, n_samples: int, n_features: int, name: str) -> np.ndarray:
-    arr = np.asarray(J)
-    if np.iscomplexobj(arr):
-        raise ValueError(f"{name} holds complex Jacobians; pass real Jacobians (N, d, n).")
-    try:
-        arr = np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a LocalMetric or a numeric array of Jacobians (N, d, n).") from None
-    if arr.ndim != 3 or len(arr) != n_samples or arr.shape[1] != n_features:
+def _checked_jacobians(J, n_samples: int, n_features: int, name: str) -> np.ndarray:
+    """Jacobians given as a side's metric: :func:`metric._as_jacobians`, plus the side's shape."""
+    arr = _as_jacobians(J, name)
+    if len(arr) != n_samples or arr.shape[1] != n_features:
         raise ValueError(
             f"{name} must be a LocalMetric or Jacobians of shape ({n_samples}, {n_features}, n), got {arr.shape}."
         )
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or inf; check the network and its inputs.")
     return arr
 
 
@@ -911,21 +912,11 @@ def split_samples(n_samples: int, *, test_size: float = 0.2, random_state=0):
     ValueError
         ``"test_size must be a number in (0, 1), ..."``.
     """
-    test_size = _check_test_size(test_size)
+    test_size = check_fraction(test_size, "test_size")
     rng = check_random_state(random_state)
     perm = rng.permutation(n_samples)
     n_test = max(1, int(round(test_size * n_samples)))
     return np.sort(perm[n_test:]), np.sort(perm[:n_test]), int(rng.integers(2**31))
-
-
-def _check_test_size(test_size) -> float:
-    try:
-        value = float(test_size)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if isinstance(test_size, bool) or not 0.0 < value < 1.0:
-        raise ValueError(f"test_size must be a number in (0, 1), got {test_size!r}.")
-    return value
 
 
 def default_epsilon_neighbors(n_intrinsic: int, n_coordinates: int, n_train: int) -> int:
@@ -1059,7 +1050,7 @@ def compare_observations(
     ya = as_2d_float(y_a, "y_a")
     yb = as_2d_float(y_b, "y_b")
     check_same_samples(ya, yb, "y_a", "y_b")
-    _check_test_size(test_size)
+    check_fraction(test_size, "test_size")
     tol = _check_threshold(tol, "tol")
     floor_value = _check_threshold(error_floor, "error_floor", allow_zero=True)
     margin = check_positive(margin, "margin")

@@ -248,16 +248,17 @@ def _as_real(x, name: str, shape: str) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def _as_jacobians(jacobians) -> np.ndarray:
-    J = _as_real(jacobians, "jacobians", "(N, d, n)")
+def _as_jacobians(jacobians, name: str = "jacobians") -> np.ndarray:
+    """``jacobians`` as a finite float64 array (N, d, n); one clear error otherwise."""
+    J = _as_real(jacobians, name, "(N, d, n)")
     if J.ndim != 3:
-        raise ValueError(f"jacobians must have shape (N, d, n) = (samples, observed features, inputs), got {J.shape}.")
+        raise ValueError(f"{name} must have shape (N, d, n) = (samples, observed features, inputs), got {J.shape}.")
     if J.shape[0] < 1 or J.shape[1] < 1 or J.shape[2] < 1:
-        raise ValueError(f"jacobians has an empty axis: shape {J.shape}.")
+        raise ValueError(f"{name} has an empty axis: shape {J.shape}.")
     if not np.isfinite(J).all():
         bad = np.flatnonzero(~np.isfinite(J).reshape(len(J), -1).all(axis=1))
         raise ValueError(
-            f"jacobians contain NaN or inf at {bad.size} sample(s) (first at row {bad[0]}); "
+            f"{name} contain NaN or inf at {bad.size} sample(s) (first at row {bad[0]}); "
             "check the network and its inputs there."
         )
     return J
