@@ -134,6 +134,8 @@ def _shared_run(name: str, root: Path) -> NotebookRun:
     workers, doubling the CPU time of ``make test``.  The lock makes a duplicate run impossible.
     """
     import fcntl
+    import resource
+    import time
 
     workdir = root / f"nb_{name}"
     record = workdir / "run.json"
@@ -145,9 +147,14 @@ def _shared_run(name: str, root: Path) -> NotebookRun:
                 name, Path(saved["output"]), Path(saved["results_dir"]), saved["returncode"], saved["log"]
             )
         workdir.mkdir(parents=True, exist_ok=True)
+        t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         run = run_notebook(name, workdir)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         saved = {"output": str(run.output), "results_dir": str(run.results_dir), "returncode": run.returncode}
-        record.write_text(json.dumps({**saved, "log": run.log}))
+        # papermill and its kernel, for the summary at the end of the session
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        timing = {"wall_s": time.perf_counter() - t0, "cpu_s": cpu}
+        record.write_text(json.dumps({**saved, **timing, "log": run.log}))
         return run
 
 
@@ -194,3 +201,24 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             "tests that run a notebook need pytest.mark.xdist_group(<notebook>): " + ", ".join(missing)
         )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print each notebook's run time (papermill and its kernel, cold or warm cache as it was).
+
+    Speed is reported here, not asserted: a timed test fails on a busy machine and passes on a
+    fast one, and says nothing about the method.  Under xdist the controller reads the records
+    that the workers left in the shared folder (:func:`_shared_run`).
+    """
+    factory = getattr(config, "_tmp_path_factory", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") or factory is None:
+        return
+    rows = []
+    for record in factory.getbasetemp().glob("nb_*/run.json"):
+        saved = json.loads(record.read_text())
+        rows.append((record.parent.name[3:], saved.get("wall_s", float("nan")), saved.get("cpu_s", float("nan"))))
+    if rows:
+        terminalreporter.section("notebook run times (fast mode)")
+        terminalreporter.write_line(f"{'notebook':<24}{'wall s':>8}{'CPU s':>8}")
+        for name, wall, cpu in sorted(rows, key=lambda r: -r[1]):
+            terminalreporter.write_line(f"{name:<24}{wall:8.1f}{cpu:8.1f}")

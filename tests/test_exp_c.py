@@ -25,9 +25,6 @@ def res(notebook_results):
 def test_fast_mode_ran_with_fast_sizes(res):
     assert res["fast"] is True
     assert res["n_views"] <= 180 and res["epochs"] <= 200
-    # the kernel's own CPU time with trained autoencoders cached (measured ~9 s); training
-    # all three from scratch adds ~50 s
-    assert res["cpu_s"] < 90
 
 
 def test_autoencoders_reconstruct_the_views(res):

@@ -32,12 +32,9 @@ def res(notebook_results):
     return notebook_results(NAME)
 
 
-def test_fast_mode_ran_with_fast_sizes_within_its_budget(res):
+def test_fast_mode_ran_with_fast_sizes(res):
     assert res["fast"] is True
     assert res["n_curve"] <= 500 and res["n_surface"] <= 1000
-    # the kernel's CPU time, training with a cold cache included (measured 48 s; wall time on a
-    # shared machine says little)
-    assert res["cpu_s"] < 60
 
 
 def test_classifiers_learned_and_the_untrained_one_did_not(res):

@@ -68,4 +68,3 @@ def test_extreme_margins(res):
     # floor as the closest not-equivalent one, and that one is well beyond the margin
     assert largest_eq < smallest_ne
     assert smallest_ne > 2 * VERDICT_DEFAULTS["margin"]
-    assert res["time_s"] < 300

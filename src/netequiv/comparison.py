@@ -704,12 +704,15 @@ def _advice(side: SideDiagnostics, short: bool = False) -> str:
 
 def _checked_jacobians(J, n_samples: int, n_features: int, name: str) -> np.ndarray:
     """Jacobians given as a side's metric: :func:`metric._as_jacobians`, plus the side's shape."""
-    arr = _as_jacobians(J, name)
-    if len(arr) != n_samples or arr.shape[1] != n_features:
+    try:
+        shape = np.shape(J)
+    except ValueError:  # a ragged nested list
+        shape = None
+    if shape is None or len(shape) != 3 or shape[:2] != (n_samples, n_features):
         raise ValueError(
-            f"{name} must be a LocalMetric or Jacobians of shape ({n_samples}, {n_features}, n), got {arr.shape}."
+            f"{name} must be a LocalMetric or Jacobians of shape ({n_samples}, {n_features}, n), got {shape}."
         )
-    return arr
+    return _as_jacobians(J, name)
 
 
 @dataclass
