@@ -95,3 +95,42 @@ def test_no_message_in_the_package_advises_unpickling():
         for pattern in (r"allow_pickle\s*=\s*True", r"weights_only\s*=\s*False"):
             offenders += [f"{path.name}: {m.group()}" for m in re.finditer(pattern, text)]
     assert not offenders
+
+
+_TRAIN_ONE = """
+import json
+import numpy as np
+from netequiv.chapters.nets import fit_mlp
+x = np.linspace(0, 1, 200)[:, None]
+_, info = fit_mlp(x, np.sin(3 * x), hidden=(16, 16), epochs=1500, polish_iter=0, name="lock-test", progress=False)
+print(json.dumps(info["cache_hit"]))
+"""
+
+
+def test_two_processes_that_need_the_same_network_train_it_once(tmp_path):
+    # started together, both look for the entry before either can have written it; without
+    # entry_lock both would train (about a second each), with it the second waits and reads
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NETEQUIV_CACHE": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _TRAIN_ONE], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    hits = sorted(json.loads(p.communicate(timeout=300)[0].strip().splitlines()[-1]) for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    assert hits == [False, True]
+    assert len(list((tmp_path / "models").glob("lock-test-*.pt"))) == 1
+
+
+def test_entry_lock_is_released_by_an_exception(tmp_path):
+    path = tmp_path / "entry.npz"
+    with pytest.raises(RuntimeError), cache.entry_lock(path):
+        raise RuntimeError("training failed")
+    with cache.entry_lock(path):  # a second, blocking acquisition in the same process returns
+        pass
+    with cache.entry_lock(None):
+        pass

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .._validation import check_positive
-from .cache import atomic_path, cache_dir, check_state_dict, key, load_torch, read_entry
+from .cache import atomic_path, cache_dir, check_state_dict, entry_lock, key, load_torch, read_entry
 
 __all__ = ["ARCHITECTURES", "SETTINGS", "ConvAutoencoder", "encode_images", "train_autoencoder"]
 
@@ -277,7 +277,7 @@ def train_autoencoder(
     weight_decay = wd
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
         raise ValueError(f"name must be a non-empty string of letters, digits, '-' or '_', got {name!r}.")
-    n, size = arr.shape[0], arr.shape[1]
+    size = arr.shape[1]
     with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching the global RNG
         torch.manual_seed(int(seed))
         model = ConvAutoencoder(latent_dim=latent_dim, widths=widths, size=size, activation=activation)
@@ -289,6 +289,16 @@ def train_autoencoder(
         "data": hashlib.sha256(arr.tobytes()).hexdigest(), "shape": list(arr.shape),
     }  # fmt: skip
     path = cache_dir("models") / f"{name}_{key(**params)}.pt" if cache else None
+    with entry_lock(path):  # another process training the same autoencoder: wait, then read it
+        return _load_or_train(
+            model, x, path, name=name, seed=seed, epochs=epochs, lr=lr, batch_size=batch_size,
+            weight_decay=weight_decay, progress=progress,
+        )  # fmt: skip
+
+
+def _load_or_train(model, x, path, *, name, seed, epochs, lr, batch_size, weight_decay, progress):
+    """The cached autoencoder at ``path``, or train ``model`` on ``x`` and write it there."""
+    n = len(x)
     saved = None if path is None else read_entry(path, load_torch, lambda p: _check_saved(p, model, epochs))
     if saved is not None:
         model.load_state_dict(saved["state_dict"])

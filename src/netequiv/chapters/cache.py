@@ -35,6 +35,7 @@ import numpy as np
 __all__ = [
     "CacheWarning",
     "atomic_path",
+    "entry_lock",
     "cache_dir",
     "check_arrays",
     "check_state_dict",
@@ -91,6 +92,31 @@ def atomic_path(path: str | os.PathLike):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextmanager
+def entry_lock(path: str | os.PathLike | None):
+    """Hold an exclusive lock on the cache entry ``path`` while it is read, computed and written.
+
+    Two processes that need the same entry (two notebooks on the two workers of ``make test``,
+    or a notebook in JupyterLab next to a test run) would otherwise both compute it.  With the
+    lock, the second waits, then reads what the first wrote.  The lock is ``<path>.lock`` held
+    with ``flock``, released when the block ends, also by an exception.  ``path=None`` (no
+    cache) and systems without ``fcntl`` get no lock.
+    """
+    if path is None:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows: no cross-process lock, at worst an entry is computed twice
+        yield
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
 
 
 def save_npz(path: str | os.PathLike, **arrays) -> Path:

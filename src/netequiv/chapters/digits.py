@@ -722,36 +722,38 @@ def train_classifier(
             torch=torch.__version__.split("+")[0],
         )
         path = _cache.cache_dir("models") / f"digits-{kind}-{stem}.pt"
-        state = _cache.read_entry(path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict()))
-    t0 = time.perf_counter()
-    if state is not None:
-        net.load_state_dict(state)
-    else:
-        x, y = augmented_images(split, split.train, copies, random_state=seed + 1)
-        X, Y = torch.from_numpy(x), torch.from_numpy(y)
-        if kind == "moments":
-            with torch.no_grad():
-                f = net.moments(X)
-                net.norm.mean.copy_(f.mean(0))
-                net.norm.scale.copy_(f.std(0))
-        gen = torch.Generator().manual_seed(seed)
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
-        steps = epochs * ((len(X) + batch_size - 1) // batch_size)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-        net.train()
-        for _ in range(epochs):
-            perm = torch.randperm(len(X), generator=gen)
-            for i in range(0, len(X), batch_size):
-                b = perm[i : i + batch_size]
-                loss = torch.nn.functional.cross_entropy(net(X[b]), Y[b])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
+    with _cache.entry_lock(path):  # another process training the same network: wait, then read it
         if path is not None:
-            with _cache.atomic_path(path) as tmp:
-                torch.save(net.state_dict(), tmp)
-    train_s = 0.0 if state is not None else time.perf_counter() - t0
+            state = _cache.read_entry(path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict()))
+        t0 = time.perf_counter()
+        if state is not None:
+            net.load_state_dict(state)
+        else:
+            x, y = augmented_images(split, split.train, copies, random_state=seed + 1)
+            X, Y = torch.from_numpy(x), torch.from_numpy(y)
+            if kind == "moments":
+                with torch.no_grad():
+                    f = net.moments(X)
+                    net.norm.mean.copy_(f.mean(0))
+                    net.norm.scale.copy_(f.std(0))
+            gen = torch.Generator().manual_seed(seed)
+            opt = torch.optim.Adam(net.parameters(), lr=lr)
+            steps = epochs * ((len(X) + batch_size - 1) // batch_size)
+            sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+            net.train()
+            for _ in range(epochs):
+                perm = torch.randperm(len(X), generator=gen)
+                for i in range(0, len(X), batch_size):
+                    b = perm[i : i + batch_size]
+                    loss = torch.nn.functional.cross_entropy(net(X[b]), Y[b])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    sched.step()
+            if path is not None:
+                with _cache.atomic_path(path) as tmp:
+                    torch.save(net.state_dict(), tmp)
+        train_s = 0.0 if state is not None else time.perf_counter() - t0
     net.eval()
     for p in net.parameters():
         p.requires_grad_(False)

@@ -576,34 +576,31 @@ def fit_mlp(
             version=_TRAINING_VERSION,
         )
         path = _cache.cache_dir("models") / f"{name}-{stem}.pt"
-        state = _cache.read_entry(path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict()))
+    with _cache.entry_lock(path):  # another process training the same network: wait, then read it
+        state = None
+        if path is not None:
+            state = _cache.read_entry(path, _cache.load_torch, lambda st: _cache.check_state_dict(st, net.state_dict()))
         if state is not None:
             net.load_state_dict(state)
-            net.eval()
-            err = model_rmse(net, x, y)
-            return net, {
-                "train_rmse": err["rmse"],
-                "train_relative_rmse": err["relative_rmse"],
-                "cache_hit": True,
-                "path": str(path),
-                "time_s": 0.0,
-            }
-
-    mx, sx = _standardiser(x)
-    my, sy = _standardiser(y)
-    hist = train_regressor(
-        net, (x - mx) / sx, (y - my) / sy, epochs=epochs, lr=lr, polish_iter=polish_iter, seed=seed, progress=progress
-    )
-    _fold_affine(net, mx, sx, my, sy)
+            time_s = 0.0
+        else:
+            mx, sx = _standardiser(x)
+            my, sy = _standardiser(y)
+            hist = train_regressor(
+                net, (x - mx) / sx, (y - my) / sy, epochs=epochs, lr=lr, polish_iter=polish_iter, seed=seed,
+                progress=progress,
+            )  # fmt: skip
+            _fold_affine(net, mx, sx, my, sy)
+            time_s = hist["time_s"]
+            if path is not None:
+                with _cache.atomic_path(path) as tmp:
+                    torch.save(net.state_dict(), tmp)
     net.eval()
-    if path is not None:
-        with _cache.atomic_path(path) as tmp:
-            torch.save(net.state_dict(), tmp)
     err = model_rmse(net, x, y)
     return net, {
         "train_rmse": err["rmse"],
         "train_relative_rmse": err["relative_rmse"],
-        "cache_hit": False,
+        "cache_hit": state is not None,
         "path": "" if path is None else str(path),
-        "time_s": hist["time_s"],
+        "time_s": time_s,
     }
