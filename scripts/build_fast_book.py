@@ -20,6 +20,7 @@ one page (``--builder singlehtml --full``), which ``scripts/print_pdf.py`` print
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -60,6 +61,26 @@ def toc_files(toc: dict) -> list[str]:
     return found
 
 
+def restore_glue(nb, glue_file: Path) -> None:
+    """Put back the glued values that myst-nb moved out of its executed copy of a notebook.
+
+    ``jupyter-book build`` writes each executed notebook to ``_build/jupyter_execute`` without
+    its glue outputs, which it keeps beside it in ``<name>.glue.json`` (with the mime prefix of
+    the data keys stripped).  A build from that copy with execution off would find no glue
+    data; one hidden code cell at the end carries the outputs again.  Papermill's copies
+    (``make test``) keep their glue outputs and have no such file.
+    """
+    if not glue_file.is_file():
+        return
+    outputs = []
+    for out in json.loads(glue_file.read_text()).values():
+        prefix = out.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+        outputs.append(nbformat.from_dict({**out, "data": {prefix + k: v for k, v in out["data"].items()}}))
+    cell = nbformat.v4.new_code_cell("# the glued values of this run", metadata={"tags": ["remove-cell"]})
+    cell.id, cell.outputs = "restored-glue", outputs
+    nb.cells.append(cell)
+
+
 def main(executed: Path, output: Path, *, builder: str = "html", fast: bool = True) -> int:
     stage = ROOT / "_build" / ("fast-src" if fast else f"{builder}-src")
     if stage.exists():
@@ -88,6 +109,7 @@ def main(executed: Path, output: Path, *, builder: str = "html", fast: bool = Tr
             continue
         nb = nbformat.read(src, as_version=4)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        restore_glue(nb, src.with_suffix(".glue.json"))
         nb.metadata.pop("papermill", None)  # input/output paths of the test run
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)
