@@ -133,14 +133,14 @@ def _shared_run(name: str, root: Path) -> NotebookRun:
     module without its ``xdist_group`` mark would do the same: every notebook then ran on both
     workers, doubling the CPU time of ``make test``.  The lock makes a duplicate run impossible.
     """
-    import fcntl
     import resource
     import time
 
+    from netequiv.chapters.cache import entry_lock
+
     workdir = root / f"nb_{name}"
     record = workdir / "run.json"
-    with open(root / f"nb_{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    with entry_lock(workdir):  # the lock file <root>/nb_<name>.lock, as for a cache entry
         if record.is_file():
             saved = json.loads(record.read_text())
             return NotebookRun(

@@ -42,7 +42,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_2d_float, check_positive, check_random_state, check_same_samples
+from ._validation import as_2d_float, check_fraction, check_positive, check_random_state, check_same_samples
 
 __all__ = ["linear_cka", "rbf_cka", "svcca", "procrustes_distance", "linear_stitching", "mutual_knn_overlap"]
 
@@ -460,7 +460,7 @@ def linear_stitching(X, Y, *, affine: bool = True, test_size: float = 0.2, rando
     Raises
     ------
     ValueError
-        Every array error of :func:`linear_cka`; "test_size must be in (0, 1) ...";
+        Every array error of :func:`linear_cka`; "test_size must lie strictly between 0 and 1 ...";
         "random_state must be ..."; "too few samples ..." when the test split has fewer
         than 2 samples or the training split is not larger than the number of fitted
         coefficients per output (p + 1 with ``affine``, else p);
@@ -490,12 +490,7 @@ def linear_stitching(X, Y, *, affine: bool = True, test_size: float = 0.2, rando
     1.0
     """
     X, Y = _paired(X, Y, 3)
-    try:
-        ts = float(test_size)
-    except (TypeError, ValueError):
-        raise ValueError(f"test_size must be a number in (0, 1), got {test_size!r}.") from None
-    if not (0.0 < ts < 1.0):
-        raise ValueError(f"test_size must be in (0, 1) (fraction of held-out samples), got {test_size!r}.")
+    ts = check_fraction(test_size, "test_size")
     rng = check_random_state(random_state)
     n, p = X.shape
     n_test = int(round(ts * n))

@@ -913,7 +913,7 @@ def split_samples(n_samples: int, *, test_size: float = 0.2, random_state=0):
     Raises
     ------
     ValueError
-        ``"test_size must be a number in (0, 1), ..."``.
+        ``"test_size must lie strictly between 0 and 1, ..."``.
     """
     test_size = check_fraction(test_size, "test_size")
     rng = check_random_state(random_state)
